@@ -1,0 +1,151 @@
+"""``scan``: the CLI contract other tools and the benchmarks read (pairs CSV, groups JSON, exit codes)."""
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import sys
+from dataclasses import asdict
+
+from engine.cli.progressbar import ProgressBar
+from engine.discovery import BadRootError
+from engine.model.inference import DEVICES
+from engine.model.weights import ModelError
+from engine.progress import Cancelled, Progress
+from engine.results import ScanResult
+from engine.settings import DEFAULT_KEEP_RULES, KEEP_RULES, ScanSettings
+
+
+def _unit_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError(f"must be between 0 and 1, got {value}")
+    return value
+
+
+def _keep_rules(text: str) -> tuple[str, ...]:
+    rules = tuple(r.strip() for r in text.split(",") if r.strip())
+    bad = [r for r in rules if r not in KEEP_RULES]
+    if bad or not rules:
+        raise argparse.ArgumentTypeError(f"unknown keep rule {bad or text!r} (choose from {', '.join(KEEP_RULES)})")
+    return rules
+
+
+def add_parser(sub) -> None:
+    p = sub.add_parser("scan", help="scan folders for duplicate and near-duplicate photos",
+                       description="Scan folders for duplicate and near-duplicate photos.")
+    p.add_argument("roots", nargs="+", metavar="ROOT", help="folders to scan (recursively)")
+    p.add_argument("--threshold", type=_unit_float, help="group pairs scoring at least this (default: the model's)")
+    p.add_argument("--min-score", type=_unit_float, help="report pairs from this score (default: the threshold)")
+    p.add_argument("--pairs-csv", metavar="FILE", help="write candidate pairs: path_a,path_b,score")
+    p.add_argument("--groups-json", metavar="FILE", help="write groups, keepers and skipped files as JSON")
+    p.add_argument("--device", choices=DEVICES, default="auto")
+    p.add_argument("--no-cache", action="store_true", help="neither read nor write the embedding cache")
+    p.add_argument("--cache", metavar="FILE", help="cache file (default: user cache dir, or $DOPPEL_CACHE_DIR)")
+    p.add_argument("--exclude", action="append", default=[], metavar="GLOB", help="skip matching files/folders")
+    p.add_argument("--include", action="append", default=[], metavar="GLOB", help="only matching files")
+    p.add_argument("--hidden", action="store_true", help="include hidden files and folders")
+    p.add_argument("--model", metavar="DIR", help="model folder (default: the bundled model)")
+    p.add_argument("--exact-only", action="store_true", help="byte-identical duplicates only, no model")
+    p.add_argument("--keep", type=_keep_rules, default=DEFAULT_KEEP_RULES,
+                   help=f"keeper rules, comma-separated, from {','.join(KEEP_RULES)} (default: %(default)s)")
+    p.add_argument("--batch-size", type=int, default=32)
+    p.add_argument("--quiet", action="store_true", help="no summary on stdout")
+
+
+def run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    settings = ScanSettings(roots=tuple(args.roots), include=tuple(args.include), exclude=tuple(args.exclude),
+                            include_hidden=args.hidden, threshold=args.threshold, min_score=args.min_score,
+                            device=args.device, use_cache=not args.no_cache, cache_path=args.cache,
+                            model_path=args.model, exact_only=args.exact_only, keep_rules=args.keep,
+                            batch_size=max(1, args.batch_size))
+    bar = ProgressBar()
+    from engine.scan import scan  # after argument errors, which need no engine
+
+    try:
+        result = scan(settings, Progress(bar))
+    except (BadRootError, ModelError) as exc:
+        bar.close()
+        print(f"doppel: error: {exc}", file=sys.stderr)
+        return 2
+    except (Cancelled, KeyboardInterrupt):
+        bar.close()
+        print("doppel: cancelled; what was done is cached and the next scan resumes from it", file=sys.stderr)
+        return 130
+    bar.close()
+    try:
+        if args.pairs_csv:
+            write_pairs_csv(result, args.pairs_csv)
+        if args.groups_json:
+            write_groups_json(result, args.groups_json)
+    except OSError as exc:
+        print(f"doppel: error: cannot write output: {exc}", file=sys.stderr)
+        return 2
+    if not args.quiet and not (args.pairs_csv or args.groups_json):
+        print_summary(result)
+    elif not args.quiet:
+        print(summary_line(result))
+    return 0
+
+
+def _open_out(path: str):
+    # surrogateescape writes non-UTF-8 file names back as the bytes they were on disk
+    return open(path, "w", encoding="utf-8", errors="surrogateescape", newline="")
+
+
+def write_pairs_csv(result: ScanResult, path: str) -> None:
+    with _open_out(path) as f:
+        w = csv.writer(f)
+        w.writerow(["path_a", "path_b", "score"])
+        for p in sorted(result.pairs, key=lambda p: (-p.score, p.a, p.b)):
+            w.writerow([p.a, p.b, f"{p.score:.6f}"])
+
+
+def groups_document(result: ScanResult) -> dict:
+    return {
+        "threshold": result.threshold,
+        "model_id": result.model_id,
+        "files_scanned": result.files_scanned,
+        "groups": [{"reference": g.reference, "keeper": g.keeper, "exact": g.exact,
+                    "reclaimable_bytes": g.reclaimable_bytes,
+                    "members": [asdict(m) for m in g.members]} for g in result.groups],
+        "skipped": [{"path": s.path, "reason": s.reason} for s in result.skipped],
+        "stats": result.stats,
+    }
+
+
+def write_groups_json(result: ScanResult, path: str) -> None:
+    with _open_out(path) as f:
+        json.dump(groups_document(result), f, indent=1)
+
+
+def _mb(n: int) -> str:
+    return f"{n / 1e6:.1f} MB"
+
+
+def summary_line(result: ScanResult) -> str:
+    extra = sum(len(g.members) - 1 for g in result.groups)
+    reclaim = sum(g.reclaimable_bytes for g in result.groups)
+    secs = result.stats.get("timings", {}).get("total", 0.0)
+    return (f"{result.files_scanned} files scanned in {secs:.1f} s: {len(result.groups)} groups, "
+            f"{extra} extra copies ({_mb(reclaim)} reclaimable), {len(result.skipped)} skipped")
+
+
+def print_summary(result: ScanResult, out=sys.stdout) -> None:
+    def say(text: str) -> None:
+        out.write(text.encode("utf-8", "surrogateescape").decode("utf-8", "replace") + "\n")
+
+    say(summary_line(result))
+    for n, g in enumerate(result.groups, 1):
+        kind = "identical" if g.exact else "similar"
+        say(f"\nGroup {n} ({kind}, {_mb(g.reclaimable_bytes)} reclaimable)")
+        for m in g.members:
+            tag = "keep" if m.path == g.keeper else "    "
+            say(f"  [{tag}] {m.score:.3f}  {m.width}x{m.height}  {_mb(m.size):>9}  {m.path}")
+    if result.skipped:
+        say(f"\nSkipped {len(result.skipped)} files:")
+        for s in result.skipped:
+            say(f"  {s.path}: {s.reason}")

@@ -1,0 +1,1 @@
+"""The Siamese network: architecture, weights (bundled and user versions), preprocessing and inference."""

@@ -1,0 +1,116 @@
+"""Batched embedding of image files: decoding on worker threads overlaps inference on the chosen device."""
+from __future__ import annotations
+
+import os
+from collections import deque
+from collections.abc import Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+
+import numpy as np
+
+from engine.imaging import DecodeError, load_for_model
+from engine.model.weights import ModelError, ModelSpec, build_network
+from engine.progress import NULL_PROGRESS, Progress
+from engine.results import FileEntry, ImageInfo
+
+DEVICES = ("auto", "cpu", "cuda", "mps")
+
+
+def select_device(name: str = "auto"):
+    """CUDA if present, then Apple MPS, else the CPU; an explicit device that is missing is an error."""
+    import torch
+
+    if name not in DEVICES:
+        raise ModelError(f"unknown device {name!r} (choose from {', '.join(DEVICES)})")
+    has_mps = getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available()
+    if name == "auto":
+        if torch.cuda.is_available():
+            return torch.device("cuda")
+        return torch.device("mps") if has_mps else torch.device("cpu")
+    if name == "cuda" and not torch.cuda.is_available():
+        raise ModelError("--device cuda was asked for, but no CUDA GPU is available")
+    if name == "mps" and not has_mps:
+        raise ModelError("--device mps was asked for, but Apple MPS is not available")
+    return torch.device(name)
+
+
+class Embedder:
+    """The shared Siamese branch, ready for inference on one device."""
+
+    def __init__(self, spec: ModelSpec, device: str = "auto") -> None:
+        import torch
+
+        self.spec = spec
+        self.device = select_device(device)
+        self.net = build_network(spec).to(self.device)
+        self._mean = torch.tensor(spec.mean, device=self.device)
+        self._std = torch.tensor(spec.std, device=self.device)
+
+    def preprocess(self, images: Sequence) -> "torch.Tensor":  # noqa: F821
+        import torch
+
+        batch = np.stack([np.asarray(im, dtype=np.uint8) for im in images])  # N, H, W, 3
+        x = torch.from_numpy(batch).to(self.device, non_blocking=True)  # uint8 travels 4x lighter
+        return (x.permute(0, 3, 1, 2).float() - self._mean) / self._std
+
+    def embed_images(self, images: Sequence) -> np.ndarray:
+        """RGB images of input_size x input_size -> (N, dim) float32 unit vectors."""
+        import torch
+
+        if not images:
+            return np.zeros((0, self.spec.dim), dtype=np.float32)
+        with torch.inference_mode():
+            z = self.net(self.preprocess(images))
+        return z.float().cpu().numpy()
+
+    def embed_files(self, entries: Sequence[FileEntry], progress: Progress = NULL_PROGRESS, batch_size: int = 32,
+                    workers: int = 0, phase: str = "embed") -> Iterator[tuple[list, list]]:
+        """Yield per batch ``(done, failed)``: ``[(entry, info, vector)]`` and ``[(entry, reason)]``.
+
+        Decoding runs ``workers`` files ahead on a thread pool (Pillow releases the GIL while decoding), so
+        the device is rarely idle. Yielding per batch lets the caller commit to the cache as it goes: a
+        cancelled scan keeps what was finished.
+        """
+        size = self.spec.input_size
+        workers = workers or os.cpu_count() or 2
+        total = len(entries)
+        done_count = 0
+        progress.report(phase, 0, total)
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="doppel-decode") as pool:
+            pending: deque[tuple[FileEntry, Future]] = deque()
+            it = iter(entries)
+            ahead = batch_size * 2
+
+            def fill() -> None:
+                while len(pending) < ahead:
+                    entry = next(it, None)
+                    if entry is None:
+                        return
+                    pending.append((entry, pool.submit(load_for_model, entry.path, size)))
+
+            try:
+                fill()
+                while pending:
+                    images: list = []
+                    ok: list[tuple[FileEntry, ImageInfo]] = []
+                    failed: list[tuple[FileEntry, str]] = []
+                    while pending and len(images) < batch_size:
+                        entry, fut = pending.popleft()
+                        try:
+                            image, info = fut.result()
+                        except DecodeError as exc:
+                            failed.append((entry, exc.reason))
+                        except Exception as exc:  # a decoder bug must not end the scan
+                            failed.append((entry, f"cannot decode: {type(exc).__name__}: {exc}"))
+                        else:
+                            images.append(image)
+                            ok.append((entry, info))
+                        fill()
+                    progress.check()
+                    vectors = self.embed_images(images)
+                    done_count += len(ok) + len(failed)
+                    yield [(e, i, v) for (e, i), v in zip(ok, vectors)], failed
+                    progress.report(phase, done_count, total)
+            finally:
+                for _, fut in pending:
+                    fut.cancel()

@@ -1,0 +1,55 @@
+"""Where Doppel keeps its cache, user data and settings (platformdirs), each overridable by environment.
+
+Variables: DOPPEL_CACHE_DIR, DOPPEL_DATA_DIR, DOPPEL_CONFIG_DIR. ``set_portable(dir)`` puts all three
+beside the executable (the frozen app's ``--portable``).
+"""
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import platformdirs
+
+APP_NAME = "Doppel"
+_portable_root: Path | None = None
+
+
+def set_portable(root: str | os.PathLike | None) -> None:
+    global _portable_root
+    _portable_root = Path(root) if root else None
+
+
+def _dir(env: str, sub: str, default) -> Path:
+    override = os.environ.get(env)
+    if override:
+        p = Path(override)
+    elif _portable_root is not None:
+        p = _portable_root / sub
+    else:
+        p = Path(default(APP_NAME, appauthor=False))
+    return p
+
+
+def cache_dir() -> Path:
+    return _dir("DOPPEL_CACHE_DIR", "cache", platformdirs.user_cache_dir)
+
+
+def data_dir() -> Path:
+    return _dir("DOPPEL_DATA_DIR", "data", platformdirs.user_data_dir)
+
+
+def config_dir() -> Path:
+    return _dir("DOPPEL_CONFIG_DIR", "config", platformdirs.user_config_dir)
+
+
+def default_cache_path() -> Path:
+    return cache_dir() / "cache.sqlite3"
+
+
+def resources_dir() -> Path:
+    """``resources/`` from a source checkout and from a PyInstaller bundle alike."""
+    frozen_root = getattr(sys, "_MEIPASS", None)
+    if frozen_root:
+        return Path(frozen_root) / "resources"
+    return Path(__file__).resolve().parent.parent / "resources"

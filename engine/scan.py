@@ -1,0 +1,208 @@
+"""The scan pipeline: discover -> exact duplicates -> embed (cached) -> candidate pairs -> groups.
+
+``scan()`` is what the GUI worker and the CLI call; ``regroup()`` re-forms groups at another threshold
+from a finished scan without touching a file (the GUI's threshold slider).
+"""
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import replace
+
+import numpy as np
+
+from engine import discovery, grouping, hashing, index
+from engine.cache import Cache
+from engine.imaging import DecodeError, read_info
+from engine.model.weights import ModelSpec, load_spec, verify_model_id
+from engine.paths import default_cache_path
+from engine.progress import NULL_PROGRESS, Progress
+from engine.results import FileEntry, Group, ImageInfo, Member, PairScore, ScanResult, SkippedFile
+from engine.settings import ScanSettings
+
+EXACT_ONLY_MODEL_ID = "exact-only"
+
+
+def open_cache(settings: ScanSettings) -> Cache:
+    if not settings.use_cache:
+        return Cache(None)
+    return Cache(settings.cache_path or default_cache_path())
+
+
+def scan(settings: ScanSettings, progress: Progress = NULL_PROGRESS, spec: ModelSpec | None = None,
+         embedder=None) -> ScanResult:
+    """Run a whole scan. Raises BadRootError / ModelError for unusable input, Cancelled when cancelled.
+
+    ``embedder`` lets a long-lived caller (the GUI, a benchmark) keep one network loaded across scans.
+    """
+    t0 = time.perf_counter()
+    timings: dict[str, float] = {}
+
+    def lap(name: str, since: float) -> float:
+        now = time.perf_counter()
+        timings[name] = round(now - since, 4)
+        return now
+
+    entries, skipped = discovery.discover(settings.roots, settings, progress)
+    t = lap("discover", t0)
+    skipped = list(skipped)
+    cache = open_cache(settings)
+    try:
+        exact_sets, _hashes, hash_skipped = hashing.find_exact_duplicates(entries, progress, hash_cache=cache)
+        skipped += hash_skipped
+        vanished = {s.path for s in hash_skipped}
+        entries = [e for e in entries if e.path not in vanished]
+        t = lap("hash", t)
+
+        copy_of = {e.path: s[0].path for s in exact_sets for e in s[1:]}
+        unique = [e for e in entries if e.path not in copy_of]
+
+        if settings.exact_only:
+            model_id, infos, vectors, failed = EXACT_ONLY_MODEL_ID, _exact_infos(exact_sets, cache), {}, {}
+            stats_embed = {"cached": 0, "decoded": 0}
+        else:
+            spec = spec or (embedder.spec if embedder is not None else load_spec(settings.model_path))
+            verify_model_id(spec)
+            model_id = spec.model_id
+            infos, vectors, failed, stats_embed = _embed_all(unique, spec, settings, cache, progress, embedder)
+        t = lap("embed", t)
+    finally:
+        cache.close()
+    skipped += [SkippedFile(e.path, reason) for e, reason in failed.items()]
+
+    threshold = settings.threshold if settings.threshold is not None else (
+        spec.threshold if not settings.exact_only else 1.0)
+    min_score = min(settings.min_score if settings.min_score is not None else threshold, threshold)
+
+    # every decoded image, plus byte copies even when undecodable (they are duplicates all the same)
+    in_exact = {e.path for s in exact_sets for e in s}
+    catalog: dict[str, Member] = {}
+    for e in entries:
+        info = infos.get(copy_of.get(e.path, e.path))
+        if info is not None or e.path in in_exact:
+            catalog[e.path] = _member(e, info, copy_of.get(e.path))
+
+    rep_pairs: list[PairScore] = []
+    if vectors:
+        paths = list(vectors)
+        mat = np.stack([vectors[p] for p in paths]).astype(np.float32, copy=False)
+        max_dist = spec.calibration.distance_for(min_score)
+        i, j, dist = index.nearest_pairs(mat, settings.neighbours, max_dist, progress)
+        cal = spec.calibration
+        for a, b, d in zip(i.tolist(), j.tolist(), dist.tolist()):
+            s = cal.score(d)
+            if s >= min_score:
+                rep_pairs.append(PairScore(paths[a], paths[b], round(s, 6)))
+    t = lap("search", t)
+
+    pairs = tuple(expand_pairs(rep_pairs, exact_sets))
+    result = ScanResult(groups=(), pairs=pairs, skipped=tuple(sorted(skipped, key=lambda s: s.path)),
+                        threshold=threshold, model_id=model_id, files_scanned=len(entries), catalog=catalog)
+    result = regroup(result, threshold, settings)
+    lap("group", t)
+    timings["total"] = round(time.perf_counter() - t0, 4)
+    return replace(result, stats={"timings": timings, **stats_embed, "min_score": min_score,
+                                  "images": len(catalog), "unique": len(unique)})
+
+
+def _member(e: FileEntry, info: ImageInfo | None, exact_of: str | None) -> Member:
+    return Member(path=e.path, size=e.size, mtime_ns=e.mtime_ns, width=info.width if info else 0,
+                  height=info.height if info else 0, score=1.0, capture_time=info.capture_time if info else None,
+                  camera=info.camera if info else None, exact_of=exact_of)
+
+
+def _exact_infos(exact_sets: list[list[FileEntry]], cache: Cache) -> dict[str, ImageInfo]:
+    reps = [s[0] for s in exact_sets]
+    infos = cache.get_infos(reps)
+    for e in reps:
+        if e.path not in infos:
+            try:
+                infos[e.path] = read_info(e.path)
+            except DecodeError:
+                pass
+    return infos
+
+
+def _embed_all(unique: list[FileEntry], spec: ModelSpec, settings: ScanSettings, cache: Cache, progress: Progress,
+               embedder) -> tuple[dict, dict, dict, dict]:
+    cached = cache.get_embeddings(unique, spec.model_id)
+    known_bad = cache.get_failures([e for e in unique if e.path not in cached])
+    infos = {p: info for p, (info, _) in cached.items()}
+    vectors = {p: vec for p, (_, vec) in cached.items()}
+    failed = {e: known_bad[e.path] for e in unique if e.path in known_bad}
+    todo = [e for e in unique if e.path not in cached and e.path not in known_bad]
+    if todo:
+        if embedder is None:
+            from engine.model.inference import Embedder
+
+            embedder = Embedder(spec, settings.device)
+        for done, bad in embedder.embed_files(todo, progress, settings.batch_size, settings.decode_workers):
+            cache.put_embeddings(done, spec.model_id)
+            cache.put_failures(bad)
+            for e, info, vec in done:
+                infos[e.path] = info
+                vectors[e.path] = vec
+            for e, reason in bad:
+                failed[e] = reason
+    # keep the scan order stable (sorted by path) whatever came from the cache
+    order = {e.path: n for n, e in enumerate(unique)}
+    vectors = dict(sorted(vectors.items(), key=lambda kv: order[kv[0]]))
+    stats = {"cached": len(cached) + len(known_bad), "decoded": len(todo),
+             "device": str(embedder.device) if embedder is not None else "none"}
+    return infos, vectors, failed, stats
+
+
+def expand_pairs(rep_pairs: Iterable[PairScore], exact_sets: Sequence[Sequence[FileEntry]]) -> list[PairScore]:
+    """Pairs between representatives, repeated for each byte copy, plus every pair inside an exact set at 1.0."""
+    copies: dict[str, list[str]] = {s[0].path: [e.path for e in s] for s in exact_sets}
+    out: list[PairScore] = []
+    for s in exact_sets:
+        paths = [e.path for e in s]
+        out += [PairScore(a, b, 1.0) for n, a in enumerate(paths) for b in paths[n + 1:]]
+    for p in rep_pairs:
+        for a in copies.get(p.a, (p.a,)):
+            for b in copies.get(p.b, (p.b,)):
+                out.append(PairScore(a, b, p.score))
+    return out
+
+
+def regroup(result: ScanResult, threshold: float, settings: ScanSettings | None = None,
+            not_duplicates: Iterable[frozenset] = ()) -> ScanResult:
+    """Groups at ``threshold`` from the pairs a scan kept (pairs below its min_score are not known)."""
+    settings = settings or ScanSettings()
+    catalog = result.catalog
+    copies: dict[str, list[str]] = defaultdict(list)
+    for path, m in catalog.items():
+        if m.exact_of:
+            copies[m.exact_of].append(path)
+    reps = [p for p, m in catalog.items() if m.exact_of is None]
+    pos = {p: n for n, p in enumerate(reps)}
+    rep_pairs = [p for p in result.pairs if p.a in pos and p.b in pos]
+    i = np.array([pos[p.a] for p in rep_pairs], dtype=np.int64)
+    j = np.array([pos[p.b] for p in rep_pairs], dtype=np.int64)
+    s = np.array([p.score for p in rep_pairs], dtype=np.float64)
+    forbidden_paths = set(settings.not_duplicates) | set(not_duplicates)
+    forbidden = {frozenset((pos[a], pos[b])) for a, b in (tuple(f) for f in forbidden_paths if len(f) == 2)
+                 if a in pos and b in pos}
+    grouped: set[str] = set()
+    groups: list[Group] = []
+    for ref, members in grouping.form_groups(len(reps), i, j, s, threshold, forbidden):
+        ms: list[Member] = []
+        for idx, score in members:
+            path = reps[idx]
+            ms.append(replace(catalog[path], score=round(float(score), 6)))
+            ms += [replace(catalog[c], score=round(float(score), 6)) for c in copies.get(path, ())]
+        groups.append(_make_group(ms, reps[ref], settings, exact=False))
+        grouped.update(m.path for m in ms)
+    for rep, cs in copies.items():
+        if rep not in grouped:
+            ms = [catalog[rep]] + [catalog[c] for c in cs]
+            groups.append(_make_group(ms, rep, settings, exact=True))
+    groups.sort(key=lambda g: (-g.reclaimable_bytes, g.reference))
+    return replace(result, groups=tuple(groups), threshold=threshold)
+
+
+def _make_group(members: list[Member], reference: str, settings: ScanSettings, exact: bool) -> Group:
+    keeper = grouping.pick_keeper(members, settings.keep_rules, settings.preferred_folders)
+    return Group(members=tuple(members), reference=reference, keeper=keeper, exact=exact)
