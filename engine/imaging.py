@@ -1,0 +1,299 @@
+"""Decoding photos: fast downscaled decode for the model, EXIF orientation, metadata, thumbnails, full views.
+
+Every public function turns any failure on a bad file into :class:`DecodeError` with a short reason the user can
+read, so a scan of 100,000 files never dies on one broken JPEG. Truncated files are reported, never decoded as
+grey (``ImageFile.LOAD_TRUNCATED_IMAGES`` stays off), and sizes are checked on the header before any pixel is
+decoded, so a decompression bomb costs nothing.
+"""
+from __future__ import annotations
+
+import math
+import os
+import re
+import struct
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+
+import numpy as np
+from PIL import Image, ImageStat, UnidentifiedImageError
+
+from engine.results import ImageInfo
+
+MAX_PIXELS = 200_000_000
+"""Largest image (width * height, before any draft) we agree to decode. Change it here; PIL's guard follows."""
+
+SUPPORTED_FORMATS = ("JPEG", "PNG", "WEBP", "GIF", "BMP", "TIFF", "HEIF", "AVIF")
+"""Pillow plugins we let near user files: what discovery sniffs, nothing with a looser parser. (Multi-picture
+camera JPEGs come back from the JPEG plugin as "MPO".)"""
+
+_FORMAT_NAMES = {"MPO": "JPEG"}  # camera JPEGs with an embedded preview open as MPO; to the user they are JPEGs
+_WHITE, _BLACK = (255, 255, 255), (0, 0, 0)
+_ORIENTATION_TAG = 0x0112
+_EXIF_IFD = 0x8769
+_DATETIME_ORIGINAL = 0x9003
+_MAKE, _MODEL = 0x010F, 0x0110
+_TRANSPOSE = {
+    2: Image.Transpose.FLIP_LEFT_RIGHT,
+    3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_270,
+    7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_90,
+}
+
+_BAD_DATA = (OSError, ValueError, SyntaxError, struct.error, EOFError, IndexError, KeyError, TypeError,
+             ZeroDivisionError)
+"""What Pillow's parsers raise on malformed data (metadata is best effort: bad EXIF never costs the picture)."""
+
+_heif_lock = threading.Lock()
+_heif_registered = False
+_open_formats_cache: list[str] | None = None
+
+
+class DecodeError(Exception):
+    """A file that cannot be used as an image; ``reason`` is short and user-facing."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def _register_heif() -> None:
+    """pillow-heif is optional and slow-ish to import, so it is loaded on the first decode, once."""
+    global _heif_registered
+    if _heif_registered:
+        return
+    with _heif_lock:
+        if not _heif_registered:
+            try:
+                import pillow_heif
+            except ImportError:  # optional: HEIF files then fail as "not a supported image"
+                pass
+            else:
+                pillow_heif.register_heif_opener()
+            _heif_registered = True
+
+
+def _open_formats() -> list[str]:
+    """The supported formats this Pillow can open (HEIF needs pillow-heif, AVIF needs Pillow >= 11.2)."""
+    global _open_formats_cache
+    if _open_formats_cache is None:
+        _register_heif()
+        Image.init()
+        _open_formats_cache = [f for f in SUPPORTED_FORMATS if f in Image.OPEN]
+    return _open_formats_cache
+
+
+def _bomb_reason(width: int, height: int) -> str:
+    return f"image too large: {width}x{height} pixels (decompression bomb guard)"
+
+
+def _reason(exc: BaseException) -> str:
+    """Map whatever a decoder raised to a reason a user can act on."""
+    if isinstance(exc, FileNotFoundError):
+        return "file vanished during the scan"
+    if isinstance(exc, PermissionError):
+        return "permission denied"
+    if isinstance(exc, IsADirectoryError):
+        return "not a file"
+    if isinstance(exc, (Image.DecompressionBombError, Image.DecompressionBombWarning)):
+        found = re.search(r"\((\d+) pixels\)", str(exc))  # PIL's message names the pixel count, not the sides
+        return f"image too large: {found.group(1) if found else 'too many'} pixels (decompression bomb guard)"
+    if isinstance(exc, UnidentifiedImageError):
+        return "not a supported image"
+    text = str(exc).strip()
+    if isinstance(exc, EOFError) or "truncated" in text.lower():
+        return "truncated image data"
+    if isinstance(exc, MemoryError):
+        return "not enough memory to decode"
+    if isinstance(exc, OSError) and exc.errno is not None:
+        return f"cannot read file: {exc.strerror or text}"
+    return f"corrupt image: {text or type(exc).__name__}"
+
+
+@contextmanager
+def _opened(path: str) -> Iterator[Image.Image]:
+    """Open ``path`` lazily (header only) and turn every failure inside the block into :class:`DecodeError`."""
+    formats = _open_formats()
+    if Image.MAX_IMAGE_PIXELS is not None and Image.MAX_IMAGE_PIXELS < MAX_PIXELS:
+        Image.MAX_IMAGE_PIXELS = MAX_PIXELS  # PIL's own (lower) limit would otherwise refuse what ours allows
+    try:
+        with open(path, "rb") as fh:
+            if os.fstat(fh.fileno()).st_size == 0:
+                raise DecodeError("empty file (0 bytes)")
+            with Image.open(fh, formats=formats) as im:
+                width, height = im.size
+                if width * height > MAX_PIXELS:
+                    raise DecodeError(_bomb_reason(width, height))
+                yield im
+    except DecodeError:
+        raise
+    except Exception as exc:  # plugins raise all of _BAD_DATA and more on bad data; the contract is DecodeError only
+        raise DecodeError(_reason(exc)) from exc
+
+
+def _exif(im: Image.Image, header_only: bool = False) -> Image.Exif:
+    """EXIF, where ``header_only`` stops PNG's getexif() from decoding every pixel to look for an eXIf after IDAT."""
+    try:
+        if header_only and im.format == "PNG" and "exif" not in im.info:
+            return Image.Exif()
+        return im.getexif()
+    except _BAD_DATA:
+        return Image.Exif()
+
+
+def _orientation(exif: Image.Exif) -> int:
+    try:
+        value = int(exif.get(_ORIENTATION_TAG, 1))
+    except _BAD_DATA:
+        return 1
+    return value if value in _TRANSPOSE else 1
+
+
+def _text(value: object) -> str | None:
+    if isinstance(value, bytes):
+        value = value.decode("utf-8", "replace")
+    if not isinstance(value, str):
+        return None
+    value = value.replace("\x00", "").strip()
+    return value or None
+
+
+def _capture_time(exif: Image.Exif) -> str | None:
+    try:
+        raw = _text(exif.get_ifd(_EXIF_IFD).get(_DATETIME_ORIGINAL))
+        if raw is None:
+            return None
+        return datetime.strptime(raw[:19], "%Y:%m:%d %H:%M:%S").isoformat()
+    except _BAD_DATA:  # "0000:00:00 00:00:00", garbage, or an unreadable IFD
+        return None
+
+
+def _camera(exif: Image.Exif) -> str | None:
+    try:
+        make, model = _text(exif.get(_MAKE)), _text(exif.get(_MODEL))
+    except _BAD_DATA:
+        return None
+    if make and model and model.lower().startswith(make.lower()):
+        return model  # "Canon" + "Canon EOS R5" reads better as "Canon EOS R5"
+    return " ".join(p for p in (make, model) if p) or None
+
+
+def _info(im: Image.Image, exif: Image.Exif, size: tuple[int, int]) -> ImageInfo:
+    """``size`` is the full (pre-draft) size; width and height are swapped for rotated orientations."""
+    width, height = size
+    if _orientation(exif) in (5, 6, 7, 8):
+        width, height = height, width
+    fmt = im.format or ""
+    return ImageInfo(width, height, _FORMAT_NAMES.get(fmt, fmt), _capture_time(exif), _camera(exif))
+
+
+def _draft(im: Image.Image, size: tuple[int, int]) -> None:
+    """Let libjpeg decode at 1/2, 1/4 or 1/8 scale; draft keeps both sides >= ``size``, so no detail is lost."""
+    if im.format in ("JPEG", "MPO"):
+        im.draft("RGB", (max(1, size[0]), max(1, size[1])))
+
+
+def _scale_16bit(im: Image.Image) -> Image.Image:
+    """High-bit-depth greyscale to 8 bits: 16-bit by >> 8, wider or float data by its own range."""
+    arr = np.asarray(im)
+    if im.mode == "F" or arr.dtype.kind == "f":
+        arr = np.nan_to_num(arr.astype(np.float64), nan=0.0, posinf=0.0, neginf=0.0)
+        hi, lo = float(arr.max(initial=0.0)), float(arr.min(initial=0.0))
+        if lo >= 0.0 and hi <= 1.0:
+            arr = arr * 255.0
+        elif lo < 0.0 or hi > 255.0:
+            arr = (arr - lo) * (255.0 / (hi - lo)) if hi > lo else np.zeros_like(arr)
+    else:
+        arr = arr.astype(np.int64)
+        hi, lo = int(arr.max(initial=0)), int(arr.min(initial=0))
+        if im.mode.startswith("I;16") or (lo >= 0 and 255 < hi <= 65535):
+            arr = arr >> 8
+        elif lo < 0 or hi > 255:
+            arr = (arr - lo) * 255 // (hi - lo)
+    return Image.fromarray(np.clip(arr, 0, 255).astype(np.uint8), "L")
+
+
+def _to_rgb(im: Image.Image) -> Image.Image:
+    """Any Pillow mode to 8-bit RGB; transparency is composited on white, as a viewer would show it."""
+    mode = im.mode
+    try:
+        if mode == "RGB":
+            return im
+        if mode.startswith("I") or mode == "F":
+            return _scale_16bit(im).convert("RGB")
+        if mode in ("P", "PA", "LA", "RGBa"):
+            has_alpha = mode != "P" or "transparency" in im.info
+            im = im.convert("RGBA" if has_alpha else "RGB")
+        if im.mode == "RGBA":
+            return _flatten(im)
+        return im.convert("RGB")  # L, 1, CMYK, YCbCr, LAB, HSV, RGBX
+    except ValueError as exc:  # a mode Pillow cannot convert: the file is valid, we just cannot show it
+        raise DecodeError(f"unsupported colour mode: {mode}") from exc
+
+
+def _flatten(im: Image.Image) -> Image.Image:
+    alpha = im.getchannel("A")
+    lo, hi = alpha.getextrema()
+    if lo == 255:
+        return im.convert("RGB")
+    out = Image.new("RGB", im.size, _WHITE)
+    out.paste(im, mask=alpha)
+    if hi - lo > 16 and max(ImageStat.Stat(out).stddev) < 2.0:
+        # White-on-transparent overlays (desktop textures) come out blank on white; their pattern shows on black.
+        out = Image.new("RGB", im.size, _BLACK)
+        out.paste(im, mask=alpha)
+    return out
+
+
+def _oriented(im: Image.Image, orientation: int) -> Image.Image:
+    method = _TRANSPOSE.get(orientation)
+    return im.transpose(method) if method is not None else im
+
+
+def load_for_model(path: str, size: int) -> tuple[Image.Image, ImageInfo]:
+    """The whole picture squashed to ``size`` x ``size`` RGB (no crop: a crop could cut away the difference).
+
+    JPEGs are decoded at reduced scale by libjpeg, so a 12-megapixel photo costs a fraction of a full decode.
+    Squashing to a square commutes with the EXIF rotation, so the image is resized first and rotated at the
+    small size.
+    """
+    with _opened(path) as im:
+        full_size = im.size
+        _draft(im, (size, size))
+        im.load()
+        exif = _exif(im)
+        info = _info(im, exif, full_size)
+        rgb = _to_rgb(im)
+        small = rgb.resize((size, size), Image.Resampling.BILINEAR, reducing_gap=2.0)
+        return _oriented(small, _orientation(exif)), info
+
+
+def read_info(path: str) -> ImageInfo:
+    """Size (after orientation), format and EXIF metadata from the header alone; no pixel is decoded."""
+    with _opened(path) as im:
+        return _info(im, _exif(im, header_only=True), im.size)
+
+
+def load_thumbnail(path: str, max_side: int) -> Image.Image:
+    """RGB, upright, aspect kept, longest side at most ``max_side`` (never upscaled): for the GUI's lists."""
+    with _opened(path) as im:
+        width, height = im.size
+        ratio = min(1.0, max_side / max(width, height, 1))
+        _draft(im, (math.ceil(width * ratio), math.ceil(height * ratio)))
+        im.load()
+        exif = _exif(im)
+        rgb = _to_rgb(im)
+        rgb.thumbnail((max_side, max_side), Image.Resampling.BICUBIC, reducing_gap=2.0)
+        return _oriented(rgb, _orientation(exif))
+
+
+def load_full(path: str) -> Image.Image:
+    """RGB, upright, full resolution (bomb-guarded): for the GUI's side-by-side compare."""
+    with _opened(path) as im:
+        im.load()
+        exif = _exif(im)
+        return _oriented(_to_rgb(im), _orientation(exif))

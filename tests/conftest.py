@@ -1,0 +1,79 @@
+"""Fixtures shared by every test: generated images in tmp_path, and the shared real-photo folders."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from PIL import Image
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+SHARED_DATA = REPO_ROOT.parent / "shared" / "data"
+"""/work/shared/data beside the checkout: wallpapers/ is licence-clean; dev/ and train/ are ImageNet, read only."""
+
+ImageMaker = Callable[..., Path]
+
+
+def generate_pixels(size: tuple[int, int], kind: str = "gradient", seed: int = 0) -> Image.Image:
+    """An RGB picture with some structure: ``gradient``, ``noise`` or ``shapes`` (red block top-left, blue disc)."""
+    width, height = size
+    if kind == "noise":
+        rng = np.random.default_rng(seed)
+        return Image.fromarray(rng.integers(0, 256, (height, width, 3), dtype=np.uint8), "RGB")
+    y, x = np.mgrid[0:height, 0:width]
+    if kind == "gradient":
+        arr = np.stack([x * 255 // max(width - 1, 1), y * 255 // max(height - 1, 1), np.full_like(x, seed % 256)], -1)
+        return Image.fromarray(arr.astype(np.uint8), "RGB")
+    if kind == "shapes":
+        arr = np.full((height, width, 3), 255, np.uint8)
+        arr[: height // 3, : width // 3] = (255, 0, 0)
+        disc = (x - width * 2 // 3) ** 2 + (y - height * 2 // 3) ** 2 < (min(width, height) // 5) ** 2
+        arr[disc] = (0, 0, 255)
+        return Image.fromarray(arr, "RGB")
+    raise ValueError(f"unknown kind {kind!r}")
+
+
+@pytest.fixture
+def make_image(tmp_path: Path) -> ImageMaker:
+    """``make_image("sub/a.jpg", size=(64, 48), kind="shapes", mode="L", fmt=None, seed=0, **save_options)``.
+
+    Writes under tmp_path (creating folders) and returns the path. The format follows the extension unless
+    ``fmt`` is given, so ``make_image("a.png", fmt="JPEG")`` writes a JPEG with a misleading name.
+    """
+
+    def make(
+        name: str,
+        size: tuple[int, int] = (64, 48),
+        kind: str = "gradient",
+        mode: str = "RGB",
+        fmt: str | None = None,
+        seed: int = 0,
+        **save: Any,
+    ) -> Path:
+        path = tmp_path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        im = generate_pixels(size, kind, seed)
+        if mode != "RGB":
+            im = im.convert(mode)
+        im.save(path, format=fmt, **save)
+        return path
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    if not SHARED_DATA.is_dir():
+        pytest.skip(f"shared data folder not found at {SHARED_DATA}")
+    return SHARED_DATA
+
+
+@pytest.fixture(scope="session")
+def wallpapers(shared_data: Path) -> Path:
+    """The licence-clean real photos (JPEG, PNG, WebP) with their manifest.csv."""
+    folder = shared_data / "wallpapers"
+    if not (folder / "images").is_dir():
+        pytest.skip(f"wallpapers not found at {folder}")
+    return folder
