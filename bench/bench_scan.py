@@ -20,8 +20,18 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import (DATA, PHASH_THRESHOLD, WORK, build_bench, evaluate, image_files, phash_pairs,  # noqa: E402
-                          scan_cli, table, write_section)
+from bench.common import (  # noqa: E402
+    DATA,
+    PHASH_THRESHOLD,
+    WORK,
+    build_bench,
+    evaluate,
+    image_files,
+    phash_pairs,
+    scan_cli,
+    table,
+    write_section,
+)
 from engine.model.weights import load_spec  # noqa: E402
 
 

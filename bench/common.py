@@ -120,7 +120,8 @@ def machine() -> str:
                 break
     except OSError:
         pass
-    return f"{platform.system()} {platform.machine()}, {os.cpu_count()} cores ({cpu}), Python {platform.python_version()}"
+    py = platform.python_version()
+    return f"{platform.system()} {platform.machine()}, {os.cpu_count()} cores ({cpu}), Python {py}"
 
 
 def write_section(title: str, body: str, command: str) -> None:
@@ -130,7 +131,8 @@ def write_section(title: str, body: str, command: str) -> None:
     stamp = _dt.datetime.now().strftime("%Y-%m-%d %H:%M")
     section = f"## {title}\n\n{stamp} on {machine()}.\nCommand: `{command}`\n\n{body.strip()}\n"
     parts = text.split("\n## ")
-    kept = [parts[0].rstrip() + "\n"] + ["## " + p.rstrip() + "\n" for p in parts[1:] if not p.startswith(title + "\n")]
+    kept = [parts[0].rstrip() + "\n"]
+    kept += ["## " + p.rstrip() + "\n" for p in parts[1:] if not p.startswith(title + "\n")]
     RESULTS.write_text("\n".join(kept + [section]))
 
 

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import threading
-from typing import Callable
+from collections.abc import Callable
 
 ProgressFn = Callable[[str, int, int], None]
 """Called as ``fn(phase, done, total)``; ``total`` is 0 while unknown."""

@@ -30,7 +30,7 @@ def build_parser() -> argparse.ArgumentParser:
     _optional_commands()
     parser = argparse.ArgumentParser(prog="doppel", description="Find duplicate and near-duplicate photos.")
     sub = parser.add_subparsers(dest="command", required=True)
-    for name, module in COMMANDS.items():
+    for module in COMMANDS.values():
         module.add_parser(sub)
     return parser
 

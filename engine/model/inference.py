@@ -46,7 +46,7 @@ class Embedder:
         self._mean = torch.tensor(spec.mean, device=self.device)
         self._std = torch.tensor(spec.std, device=self.device)
 
-    def preprocess(self, images: Sequence) -> "torch.Tensor":  # noqa: F821
+    def preprocess(self, images: Sequence) -> torch.Tensor:  # noqa: F821
         import torch
 
         batch = np.stack([np.asarray(im, dtype=np.uint8) for im in images])  # N, H, W, 3
