@@ -12,6 +12,7 @@ import os
 import re
 import struct
 import threading
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -20,6 +21,9 @@ import numpy as np
 from PIL import Image, ImageStat, UnidentifiedImageError
 
 from engine.results import ImageInfo
+
+# Our own guard rejects oversized images with a reason; Pillow's warning would only add noise on stderr.
+warnings.filterwarnings("ignore", category=Image.DecompressionBombWarning)
 
 MAX_PIXELS = 200_000_000
 """Largest image (width * height, before any draft) we agree to decode. Change it here; PIL's guard follows."""

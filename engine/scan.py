@@ -183,8 +183,12 @@ def regroup(result: ScanResult, threshold: float, settings: ScanSettings | None 
     j = np.array([pos[p.b] for p in rep_pairs], dtype=np.int64)
     s = np.array([p.score for p in rep_pairs], dtype=np.float64)
     forbidden_paths = set(settings.not_duplicates) | set(not_duplicates)
-    forbidden = {frozenset((pos[a], pos[b])) for a, b in (tuple(f) for f in forbidden_paths if len(f) == 2)
-                 if a in pos and b in pos}
+    rep_of = {p: m.exact_of or p for p, m in catalog.items()}  # a label on a byte copy binds its representative
+    forbidden = set()
+    for pair in forbidden_paths:
+        a, b = (rep_of.get(p) for p in pair) if len(pair) == 2 else (None, None)
+        if a in pos and b in pos and a != b:
+            forbidden.add(frozenset((pos[a], pos[b])))
     grouped: set[str] = set()
     groups: list[Group] = []
     for ref, members in grouping.form_groups(len(reps), i, j, s, threshold, forbidden):

@@ -1,6 +1,8 @@
 """Fixtures shared by every test: generated images in tmp_path, and the shared real-photo folders."""
 from __future__ import annotations
 
+import struct
+import zlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -77,3 +79,16 @@ def wallpapers(shared_data: Path) -> Path:
     if not (folder / "images").is_dir():
         pytest.skip(f"wallpapers not found at {folder}")
     return folder
+
+
+def png_chunk(kind: bytes, data: bytes) -> bytes:
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+
+def write_bomb_png(path: Path, width: int = 20000, height: int = 20000) -> Path:
+    """A 100-byte PNG whose header claims width x height RGB pixels."""
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    idat = zlib.compress(b"\x00" * 64)
+    chunks = png_chunk(b"IHDR", ihdr) + png_chunk(b"IDAT", idat) + png_chunk(b"IEND", b"")
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunks)
+    return path

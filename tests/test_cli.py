@@ -39,7 +39,7 @@ def library(tmp_path_factory) -> Path:
     im.save(root / "reencoded.jpg", quality=55)
     im.resize((w // 3, h // 3), Image.LANCZOS).save(root / "trip" / "small.jpg", quality=90)
     im.crop((int(w * 0.08), int(h * 0.06), int(w * 0.95), int(h * 0.97))).save(root / "cropped.png")
-    im.transpose(Image.Transpose.ROTATE_90).save(root / "trip" / "rotated.jpg", quality=92)
+    im.transpose(Image.Transpose.ROTATE_90).save(root / "trip" / "rotated.jpg", quality=70)
     for n, p in enumerate(UNRELATED):
         shutil.copy(p, root / f"other{n}.jpg")
     # broken files: reported with a reason, never fatal
@@ -69,7 +69,8 @@ def test_scan_finds_expected_groups_and_second_run_hits_cache(library: Path, tmp
     found = [{os.path.relpath(m["path"], library) for m in g["members"]} for g in doc["groups"]]
     assert found == [expected], f"groups: {found}"
     group = doc["groups"][0]
-    assert group["keeper"] in {str(library / "original.jpg"), str(library / "trip" / "copy of original.jpg")}
+    # default rules: highest resolution, then largest file; ties between byte copies go to the first path
+    assert group["keeper"] == str(library / "original.jpg")
     assert all(0.0 <= m["score"] <= 1.0 and m["width"] > 0 for m in group["members"])
     assert doc["threshold"] == pytest.approx(group and doc["threshold"]) and doc["model_id"]
 
@@ -95,12 +96,20 @@ def test_scan_finds_expected_groups_and_second_run_hits_cache(library: Path, tmp
         [sorted(m["path"] for m in g["members"]) for g in doc["groups"]]
 
 
-def test_min_score_lists_more_pairs_than_threshold(library: Path, tmp_path: Path) -> None:
-    strict, loose = tmp_path / "strict.csv", tmp_path / "loose.csv"
-    assert run_cli("scan", str(library), "--no-cache", "--pairs-csv", str(strict)).returncode == 0
-    loose_run = run_cli("scan", str(library), "--no-cache", "--pairs-csv", str(loose), "--min-score", "0.0001")
-    assert loose_run.returncode == 0
-    assert len(read_pairs(loose)) > len(read_pairs(strict))
+def test_min_score_lists_pairs_below_the_threshold(library: Path, tmp_path: Path) -> None:
+    strict, loose, groups = tmp_path / "strict.csv", tmp_path / "loose.csv", tmp_path / "g.json"
+    assert run_cli("scan", str(library), "--no-cache", "--pairs-csv", str(strict),
+                   "--groups-json", str(groups)).returncode == 0
+    loose_run = run_cli("scan", str(library), "--no-cache", "--pairs-csv", str(loose), "--min-score", "0")
+    assert loose_run.returncode == 0, loose_run.stderr
+    threshold = json.loads(groups.read_text())["threshold"]
+    strict_rows, loose_rows = read_pairs(strict), read_pairs(loose)
+    key = {(r["path_a"], r["path_b"]): float(r["score"]) for r in loose_rows}
+    assert all(key[(r["path_a"], r["path_b"])] == float(r["score"]) for r in strict_rows)
+    below = [r for r in loose_rows if float(r["score"]) < threshold]
+    assert below, "min-score 0 must also list the unrelated pairs the top-k search found"
+    assert "other0.jpg" in {os.path.basename(r["path_a"]) for r in below} | \
+        {os.path.basename(r["path_b"]) for r in below}
 
 
 def test_summary_without_output_flags(library: Path, tmp_path: Path) -> None:
@@ -121,7 +130,7 @@ def test_bad_roots_and_flags_fail_with_one_line(args: list[str], message: str | 
     if message is None:  # a file given as a root
         f = tmp_path / "file.jpg"
         f.write_bytes(b"x")
-        args, message = ["scan", str(f)], "not a folder"
+        args, message = ["scan", str(f)], "Not a folder"
     out = run_cli(*args)
     assert out.returncode != 0
     assert message in out.stderr

@@ -76,41 +76,42 @@ class Embedder:
         total = len(entries)
         done_count = 0
         progress.report(phase, 0, total)
-        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="doppel-decode") as pool:
-            pending: deque[tuple[FileEntry, Future]] = deque()
-            it = iter(entries)
-            ahead = batch_size * 2
+        # Not a ``with`` block: leaving one waits for every queued decode, and a cancel must return at once.
+        pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="doppel-decode")
+        pending: deque[tuple[FileEntry, Future]] = deque()
+        it = iter(entries)
+        ahead = batch_size * 2
 
-            def fill() -> None:
-                while len(pending) < ahead:
-                    entry = next(it, None)
-                    if entry is None:
-                        return
-                    pending.append((entry, pool.submit(load_for_model, entry.path, size)))
+        def fill() -> None:
+            while len(pending) < ahead:
+                entry = next(it, None)
+                if entry is None:
+                    return
+                pending.append((entry, pool.submit(load_for_model, entry.path, size)))
 
-            try:
-                fill()
-                while pending:
-                    images: list = []
-                    ok: list[tuple[FileEntry, ImageInfo]] = []
-                    failed: list[tuple[FileEntry, str]] = []
-                    while pending and len(images) < batch_size:
-                        entry, fut = pending.popleft()
-                        try:
-                            image, info = fut.result()
-                        except DecodeError as exc:
-                            failed.append((entry, exc.reason))
-                        except Exception as exc:  # a decoder bug must not end the scan
-                            failed.append((entry, f"cannot decode: {type(exc).__name__}: {exc}"))
-                        else:
-                            images.append(image)
-                            ok.append((entry, info))
-                        fill()
-                    progress.check()
-                    vectors = self.embed_images(images)
-                    done_count += len(ok) + len(failed)
-                    yield [(e, i, v) for (e, i), v in zip(ok, vectors)], failed
-                    progress.report(phase, done_count, total)
-            finally:
-                for _, fut in pending:
-                    fut.cancel()
+        try:
+            fill()
+            while pending:
+                images: list = []
+                ok: list[tuple[FileEntry, ImageInfo]] = []
+                failed: list[tuple[FileEntry, str]] = []
+                while pending and len(images) < batch_size:
+                    progress.check()  # per file, so a cancel lands within one decode, not one batch
+                    entry, fut = pending.popleft()
+                    try:
+                        image, info = fut.result()
+                    except DecodeError as exc:
+                        failed.append((entry, exc.reason))
+                    except Exception as exc:  # a decoder bug must not end the scan
+                        failed.append((entry, f"cannot decode: {type(exc).__name__}: {exc}"))
+                    else:
+                        images.append(image)
+                        ok.append((entry, info))
+                    fill()
+                progress.check()
+                vectors = self.embed_images(images)
+                done_count += len(ok) + len(failed)
+                yield [(e, i, v) for (e, i), v in zip(ok, vectors)], failed
+                progress.report(phase, done_count, total)
+        finally:
+            pool.shutdown(wait=False, cancel_futures=True)

@@ -34,8 +34,13 @@ class Calibration:
         return 1.0 / (1.0 + math.exp(-z)) if z >= 0 else math.exp(z) / (1.0 + math.exp(z))
 
     def distance_for(self, score: float) -> float:
-        """Inverse of :meth:`score`: the largest distance that still scores at least ``score``."""
-        score = min(max(score, 1e-9), 1 - 1e-9)
+        """Inverse of :meth:`score`: the largest distance that still scores at least ``score``.
+
+        Score 0 admits any distance (unit vectors are at most 2 apart), so "--min-score 0" lists every candidate.
+        """
+        if score <= 0.0:
+            return math.inf
+        score = min(score, 1 - 1e-9)
         return self.offset - math.log(score / (1 - score)) / self.scale
 
 

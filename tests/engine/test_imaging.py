@@ -2,10 +2,8 @@ from __future__ import annotations
 
 import csv
 import os
-import struct
 import time
 import tracemalloc
-import zlib
 from pathlib import Path
 
 import numpy as np
@@ -16,25 +14,13 @@ from engine import imaging
 from engine.discovery import discover
 from engine.imaging import DecodeError, load_for_model, load_full, load_thumbnail, read_info
 from engine.settings import ScanSettings
+from tests.conftest import png_chunk, write_bomb_png  # noqa: F401
 
 RED, BLUE, WHITE = (255, 0, 0), (0, 0, 255), (255, 255, 255)
 
 
 def close(pixel: tuple[int, ...], expected: tuple[int, ...], tol: int = 40) -> bool:
     return all(abs(int(a) - int(b)) <= tol for a, b in zip(pixel, expected, strict=True))
-
-
-def png_chunk(kind: bytes, data: bytes) -> bytes:
-    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-
-
-def write_bomb_png(path: Path, width: int = 20000, height: int = 20000) -> Path:
-    """A 100-byte PNG whose header claims width x height RGB pixels."""
-    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    idat = zlib.compress(b"\x00" * 64)
-    chunks = png_chunk(b"IHDR", ihdr) + png_chunk(b"IDAT", idat) + png_chunk(b"IEND", b"")
-    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunks)
-    return path
 
 
 def exif_bytes(orientation: int | None = None, make: str | None = None, model: str | None = None,
