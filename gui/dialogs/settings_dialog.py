@@ -1,0 +1,111 @@
+"""Preferences: default threshold, device, keep rules, preferred folders, cache location, scan options."""
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QDoubleSpinBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from engine.settings import KEEP_RULES
+from gui.settings import AppSettings
+
+DEVICES = ("auto", "cpu", "cuda", "mps")
+RULE_TEXT = {"resolution": "Highest resolution", "size": "Largest file", "oldest": "Oldest", "newest": "Newest",
+             "shortest_path": "Shortest path"}
+
+
+class SettingsDialog(QDialog):
+    """Edits a copy of the settings; ``result_settings()`` gives the edited copy after ``exec()``."""
+
+    def __init__(self, settings: AppSettings, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Preferences — Doppel")
+        self._settings = settings
+        self.model_default = QCheckBox("Use the model's calibrated threshold", self)
+        self.threshold = QDoubleSpinBox(self)
+        self.threshold.setRange(0.2, 1.0)
+        self.threshold.setSingleStep(0.01)
+        self.threshold.setDecimals(2)
+        self.model_default.toggled.connect(lambda on: self.threshold.setEnabled(not on))
+        self.model_default.setChecked(settings.threshold is None)
+        self.threshold.setValue(settings.threshold if settings.threshold is not None else 0.8)
+        self.threshold.setEnabled(settings.threshold is not None)
+        self.device = QComboBox(self)
+        self.device.addItems(DEVICES)
+        self.device.setCurrentText(settings.device if settings.device in DEVICES else "auto")
+
+        self.rules = QListWidget(self)
+        self.rules.setDragDropMode(QListWidget.DragDropMode.InternalMove)
+        self.rules.setToolTip("Ticked rules pick the suggested keeper, first rule first; drag to reorder")
+        order = list(settings.keep_rules) + [r for r in KEEP_RULES if r not in settings.keep_rules]
+        for r in order:
+            item = QListWidgetItem(RULE_TEXT.get(r, r))
+            item.setData(Qt.ItemDataRole.UserRole, r)
+            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+            item.setCheckState(Qt.CheckState.Checked if r in settings.keep_rules else Qt.CheckState.Unchecked)
+            self.rules.addItem(item)
+        self.rules.setMaximumHeight(120)
+
+        self.preferred = QLineEdit("; ".join(settings.preferred_folders), self)
+        self.preferred.setToolTip("A keeper in one of these folders wins before the rules (separate with ;)")
+        self.use_cache = QCheckBox("Cache image analysis between scans", self)
+        self.use_cache.setChecked(settings.use_cache)
+        self.cache_path = QLineEdit(settings.cache_path or "", self)
+        self.cache_path.setPlaceholderText("default location")
+        browse = QPushButton("Browse…", self)
+        browse.clicked.connect(self._browse_cache)
+        cache_row = QHBoxLayout()
+        cache_row.addWidget(self.cache_path, 1)
+        cache_row.addWidget(browse)
+        self.hidden = QCheckBox("Include hidden files and folders", self)
+        self.hidden.setChecked(settings.include_hidden)
+        self.exact_only = QCheckBox("Byte-identical files only (fast, no image analysis)", self)
+        self.exact_only.setChecked(settings.exact_only)
+
+        form = QFormLayout()
+        form.addRow("Similarity threshold:", self.model_default)
+        form.addRow("", self.threshold)
+        form.addRow("Device:", self.device)
+        form.addRow("Suggested keeper:", self.rules)
+        form.addRow("Preferred folders:", self.preferred)
+        form.addRow("Cache:", self.use_cache)
+        form.addRow("Cache file:", cache_row)
+        form.addRow("", self.hidden)
+        form.addRow("", self.exact_only)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(buttons)
+
+    def _browse_cache(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Cache file", self.cache_path.text() or "cache.sqlite3",
+                                              "SQLite (*.sqlite3 *.db);;All files (*)")
+        if path:
+            self.cache_path.setText(path)
+
+    def result_settings(self) -> AppSettings:
+        from dataclasses import replace
+
+        rules = [self.rules.item(n).data(Qt.ItemDataRole.UserRole) for n in range(self.rules.count())
+                 if self.rules.item(n).checkState() == Qt.CheckState.Checked]
+        return replace(self._settings,
+                       threshold=None if self.model_default.isChecked() else round(self.threshold.value(), 2),
+                       device=self.device.currentText(), keep_rules=rules or list(self._settings.keep_rules),
+                       preferred_folders=[p.strip() for p in self.preferred.text().split(";") if p.strip()],
+                       use_cache=self.use_cache.isChecked(), cache_path=self.cache_path.text().strip() or None,
+                       include_hidden=self.hidden.isChecked(), exact_only=self.exact_only.isChecked())

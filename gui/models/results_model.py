@@ -1,0 +1,323 @@
+"""Two-level item model: groups at the top, their members below; marks live here too.
+
+Internal ids: a group index carries 0, a member index carries its group's row + 1, so ``parent()`` needs no
+lookup. Sorting reorders groups only (members keep the engine's order: reference first) and keeps persistent
+indexes, so selections survive a re-sort.
+"""
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Sequence
+from enum import IntEnum
+
+from PySide6.QtCore import QAbstractItemModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtGui import QFont
+
+from engine.marking import can_mark, in_folders
+from engine.results import Group, Member
+from gui.format import human_bytes
+from gui.signals import emit
+
+Index = QModelIndex | QPersistentModelIndex
+ROOT = QModelIndex()  # the invisible root, as a default argument
+
+
+class Col(IntEnum):
+    NAME = 0
+    RECLAIMABLE = 1
+    SIMILARITY = 2
+    FOLDER = 3
+
+
+HEADERS = {Col.NAME: "Group / file", Col.RECLAIMABLE: "Reclaimable / size", Col.SIMILARITY: "Similarity",
+           Col.FOLDER: "Folder"}
+
+
+class Role(IntEnum):
+    GROUP = Qt.ItemDataRole.UserRole + 1
+    MEMBER = Qt.ItemDataRole.UserRole + 2
+    SORT = Qt.ItemDataRole.UserRole + 3
+    IS_KEEPER = Qt.ItemDataRole.UserRole + 4
+    IS_MARKED = Qt.ItemDataRole.UserRole + 5
+    IS_PROTECTED = Qt.ItemDataRole.UserRole + 6
+    IS_REFERENCE = Qt.ItemDataRole.UserRole + 7
+    PATH = Qt.ItemDataRole.UserRole + 8
+
+
+def group_similarity(g: Group) -> float:
+    """The lowest member score: how alike the least alike member is to the reference."""
+    return min((m.score for m in g.members), default=1.0)
+
+
+def group_folder(g: Group) -> str:
+    return os.path.dirname(g.keeper)
+
+
+class ResultsModel(QAbstractItemModel):
+    marksChanged = Signal()
+    markRefused = Signal(str)  # a one-line reason, for the status bar
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self._groups: list[Group] = []
+        self._marked: set[str] = set()
+        self._protected: tuple[str, ...] = ()
+        self._sort: tuple[int, Qt.SortOrder] | None = None
+        self._where: dict[str, tuple[int, int]] = {}  # path -> (group row, member row); a file is in one group
+
+    def _reindex(self) -> None:
+        self._where = {m.path: (r, n) for r, g in enumerate(self._groups) for n, m in enumerate(g.members)}
+
+    # ---- structure -------------------------------------------------------------------------------------------
+    def index(self, row: int, column: int, parent: Index = ROOT) -> QModelIndex:
+        if not self.hasIndex(row, column, parent):
+            return QModelIndex()
+        if not parent.isValid():
+            return self.createIndex(row, column, 0)
+        if parent.internalId() == 0:
+            return self.createIndex(row, column, parent.row() + 1)
+        return QModelIndex()
+
+    def parent(self, index: Index = ROOT) -> QModelIndex:  # type: ignore[override]
+        if not index.isValid() or index.internalId() == 0:
+            return QModelIndex()
+        return self.createIndex(index.internalId() - 1, 0, 0)
+
+    def rowCount(self, parent: Index = ROOT) -> int:
+        if not parent.isValid():
+            return len(self._groups)
+        if parent.internalId() == 0 and parent.column() == 0:
+            return len(self._groups[parent.row()].members)
+        return 0
+
+    def columnCount(self, parent: Index = ROOT) -> int:
+        return len(Col)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole and 0 <= section < len(Col):
+            return HEADERS[Col(section)]
+        return None
+
+    def flags(self, index: Index) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        f = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+        if index.internalId() != 0 and index.column() == Col.NAME:
+            if not self.is_protected(self.member_at(index).path):
+                f |= Qt.ItemFlag.ItemIsUserCheckable
+        return f
+
+    # ---- data ------------------------------------------------------------------------------------------------
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole):
+        if not index.isValid():
+            return None
+        if index.internalId() == 0:
+            return self._group_data(self._groups[index.row()], index.column(), role)
+        g = self._groups[index.internalId() - 1]
+        return self._member_data(g, g.members[index.row()], index.column(), role)
+
+    def _group_data(self, g: Group, col: int, role: int):
+        if role == Role.GROUP:
+            return g
+        if role == Qt.ItemDataRole.DisplayRole:
+            if col == Col.NAME:
+                kind = "identical" if g.exact else "similar"
+                return f"{len(g.members)} {kind} · {os.path.basename(g.keeper)}"
+            if col == Col.RECLAIMABLE:
+                return human_bytes(g.reclaimable_bytes)
+            if col == Col.SIMILARITY:
+                return "identical" if g.exact else f"{group_similarity(g):.2f}"
+            if col == Col.FOLDER:
+                return group_folder(g)
+        if role == Role.SORT:
+            return {Col.NAME: len(g.members), Col.RECLAIMABLE: g.reclaimable_bytes,
+                    Col.SIMILARITY: group_similarity(g), Col.FOLDER: group_folder(g)}.get(Col(col))
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return g.keeper
+        if role == Qt.ItemDataRole.TextAlignmentRole and col in (Col.RECLAIMABLE, Col.SIMILARITY):
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        return None
+
+    def _member_data(self, g: Group, m: Member, col: int, role: int):
+        if role == Role.MEMBER:
+            return m
+        if role == Role.GROUP:
+            return g
+        if role == Role.PATH:
+            return m.path
+        if role == Role.IS_KEEPER:
+            return m.path == g.keeper
+        if role == Role.IS_REFERENCE:
+            return m.path == g.reference
+        if role == Role.IS_MARKED:
+            return m.path in self._marked
+        if role == Role.IS_PROTECTED:
+            return self.is_protected(m.path)
+        if role == Qt.ItemDataRole.DisplayRole:
+            if col == Col.NAME:
+                return os.path.basename(m.path) + ("  (keeper)" if m.path == g.keeper else "")
+            if col == Col.RECLAIMABLE:
+                return human_bytes(m.size)
+            if col == Col.SIMILARITY:
+                return "reference" if m.path == g.reference else f"{m.score:.2f}"
+            if col == Col.FOLDER:
+                return os.path.dirname(m.path)
+        if role == Qt.ItemDataRole.CheckStateRole and col == Col.NAME:
+            return Qt.CheckState.Checked if m.path in self._marked else Qt.CheckState.Unchecked
+        if role == Qt.ItemDataRole.FontRole and col == Col.NAME and (m.path == g.keeper or m.path in self._marked):
+            font = QFont()
+            font.setBold(m.path == g.keeper)
+            font.setStrikeOut(m.path in self._marked)
+            return font
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return m.path
+        if role == Qt.ItemDataRole.TextAlignmentRole and col in (Col.RECLAIMABLE, Col.SIMILARITY):
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        return None
+
+    def setData(self, index: Index, value, role: int = Qt.ItemDataRole.EditRole) -> bool:
+        if role != Qt.ItemDataRole.CheckStateRole or not index.isValid() or index.internalId() == 0:
+            return False
+        want = Qt.CheckState(value) == Qt.CheckState.Checked if not isinstance(value, bool) else value
+        return self.set_mark(self.member_at(index).path, want)
+
+    # ---- results ---------------------------------------------------------------------------------------------
+    def set_groups(self, groups: Sequence[Group], keep_marks: bool = True) -> None:
+        self.beginResetModel()
+        self._groups = list(groups)
+        if self._sort is not None:
+            self._groups.sort(key=self._sort_key(self._sort[0]), reverse=self._sort[1] == Qt.SortOrder.DescendingOrder)
+        self._reindex()
+        self._marked = self._valid_marks(self._marked if keep_marks else set())
+        self.endResetModel()
+        emit(self.marksChanged)
+
+    def _valid_marks(self, marks: Iterable[str]) -> set[str]:
+        """Marks that still make sense: in a group, not protected, and never every member of a group."""
+        marks = set(marks)
+        valid: set[str] = set()
+        for g in self._groups:
+            ms = [m.path for m in g.members if m.path in marks and not self.is_protected(m.path)]
+            if len(ms) == len(g.members):
+                ms = [p for p in ms if p != g.keeper] or ms[1:]
+            valid.update(ms)
+        return valid
+
+    @property
+    def groups(self) -> list[Group]:
+        return list(self._groups)
+
+    def group(self, row: int) -> Group:
+        return self._groups[row]
+
+    def member_at(self, index: Index) -> Member:
+        return self._groups[index.internalId() - 1].members[index.row()]
+
+    def group_row_of(self, path: str) -> int:
+        return self._where.get(path, (-1, -1))[0]
+
+    def member_index(self, path: str, column: int = 0) -> QModelIndex:
+        row, member_row = self._where.get(path, (-1, -1))
+        if row < 0:
+            return QModelIndex()
+        return self.index(member_row, column, self.index(row, 0))
+
+    # ---- marks -----------------------------------------------------------------------------------------------
+    def set_protected(self, folders: Iterable[str]) -> None:
+        self._protected = tuple(folders)
+        if self._groups:
+            self.set_marks(self._marked)
+
+    def is_protected(self, path: str) -> bool:
+        return in_folders(path, self._protected)
+
+    @property
+    def marked(self) -> set[str]:
+        return set(self._marked)
+
+    def is_marked(self, path: str) -> bool:
+        return path in self._marked
+
+    def set_marks(self, paths: Iterable[str]) -> None:
+        before = self._marked
+        self._marked = self._valid_marks(paths)
+        self._emit_mark_changes(before ^ self._marked)
+
+    def set_mark(self, path: str, marked: bool) -> bool:
+        """Mark or unmark one file; a refused mark emits ``markRefused`` with the reason and returns False."""
+        if marked == (path in self._marked):
+            return True
+        if marked:
+            row = self.group_row_of(path)
+            if row < 0:
+                return False
+            reason = can_mark(self._groups[row], self._marked, path, self._protected)
+            if reason:
+                emit(self.markRefused, f"Cannot mark {os.path.basename(path)}: {reason}.")
+                return False
+            self._marked.add(path)
+        else:
+            self._marked.discard(path)
+        self._emit_mark_changes({path})
+        return True
+
+    def toggle_mark(self, path: str) -> bool:
+        return self.set_mark(path, path not in self._marked)
+
+    def _emit_mark_changes(self, paths: set[str]) -> None:
+        rows: dict[int, list[int]] = {}
+        for p in paths:
+            row, member_row = self._where.get(p, (-1, -1))
+            if row >= 0:
+                rows.setdefault(row, []).append(member_row)
+        last = len(Col) - 1
+        for row, members in rows.items():  # one signal per group, so auto-marking thousands stays quick
+            parent = self.index(row, 0)
+            emit(self.dataChanged, self.index(min(members), 0, parent), self.index(max(members), last, parent))
+        if paths:
+            emit(self.marksChanged)
+
+    def marked_members(self) -> list[Member]:
+        seen: set[str] = set()
+        out = []
+        for g in self._groups:
+            for m in g.members:
+                if m.path in self._marked and m.path not in seen:
+                    seen.add(m.path)
+                    out.append(m)
+        return out
+
+    def summary(self) -> dict[str, int]:
+        """Counts for the summary line: groups, files that could go (all but keepers), marked files and bytes."""
+        marked = self.marked_members()
+        return {"groups": len(self._groups),
+                "reclaimable_files": sum(len(g.members) - 1 for g in self._groups),
+                "reclaimable_bytes": sum(g.reclaimable_bytes for g in self._groups),
+                "marked_files": len(marked), "marked_bytes": sum(m.size for m in marked)}
+
+    # ---- sorting ---------------------------------------------------------------------------------------------
+    def _sort_key(self, column: int):
+        col = Col(column) if 0 <= column < len(Col) else Col.RECLAIMABLE
+
+        def key(g: Group):
+            value = self._group_data(g, col, Role.SORT)
+            return (value, g.keeper)
+        return key
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        if column < 0 or column >= len(Col):
+            return
+        self._sort = (column, order)
+        emit(self.layoutAboutToBeChanged)
+        old = self._groups
+        self._groups = sorted(old, key=self._sort_key(column), reverse=order == Qt.SortOrder.DescendingOrder)
+        new_row = {id(g): n for n, g in enumerate(self._groups)}
+        moves = {n: new_row[id(g)] for n, g in enumerate(old)}
+        for idx in self.persistentIndexList():
+            if idx.internalId() == 0:
+                new = self.createIndex(moves[idx.row()], idx.column(), 0)
+            else:
+                new = self.createIndex(idx.row(), idx.column(), moves[idx.internalId() - 1] + 1)
+            self.changePersistentIndex(idx, new)
+        self._reindex()
+        emit(self.layoutChanged)

@@ -1,0 +1,51 @@
+"""What a scan task does on its pool thread: the engine scan, plus the user's "not a duplicate" labels.
+
+Keeps one network loaded between scans (loading it takes seconds); no threads or Qt here, workers.py runs it.
+"""
+from __future__ import annotations
+
+import threading
+
+from engine.labels import LabelStore
+from engine.progress import Progress
+from engine.results import ScanResult
+from engine.settings import ScanSettings
+
+
+class ScanService:
+    def __init__(self) -> None:
+        self._lock = threading.Lock()  # one scan at a time uses the network; a cancelled one ends quickly
+        self._embedder = None
+        self._embedder_key: tuple | None = None
+
+    def _embedder_for(self, settings: ScanSettings, progress: Progress):
+        key = (settings.model_path, settings.device)
+        if self._embedder is None or self._embedder_key != key:
+            from engine.model.inference import Embedder
+            from engine.model.weights import load_spec
+
+            progress.report("loading the model", 0, 0)
+            self._embedder = None
+            self._embedder = Embedder(load_spec(settings.model_path), settings.device)
+            self._embedder_key = key
+        return self._embedder
+
+    def preload(self, settings: ScanSettings, progress: Progress) -> None:
+        """Load the network ahead of the first scan (importing torch briefly holds the GIL: better at start-up)."""
+        if not settings.exact_only:
+            with self._lock:
+                self._embedder_for(settings, progress)
+
+    def scan(self, settings: ScanSettings, progress: Progress, labels: LabelStore | None = None) -> ScanResult:
+        from engine.scan import regroup, scan
+
+        with self._lock:
+            progress.check()
+            embedder = None if settings.exact_only else self._embedder_for(settings, progress)
+            result = scan(settings, progress, embedder=embedder)
+        if labels is not None:
+            # labels found by content too, so a renamed file keeps its "not a duplicate" label
+            not_dup = labels.not_duplicate_pairs(result.catalog)
+            if not_dup - settings.not_duplicates:
+                result = regroup(result, result.threshold, settings, not_dup)
+        return result

@@ -1,0 +1,83 @@
+"""What the GUI remembers between runs, as JSON in the config directory; turned into ScanSettings for a scan."""
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+
+from engine.paths import config_dir
+from engine.settings import DEFAULT_KEEP_RULES, KEEP_RULES, ScanSettings
+
+SETTINGS_NAME = "gui-settings.json"
+SCAN_MIN_SCORE = 0.2  # pairs kept down to this score, so the threshold slider can go below the threshold
+
+
+@dataclass
+class Folder:
+    path: str
+    protected: bool = False
+
+
+@dataclass
+class AppSettings:
+    folders: list[Folder] = field(default_factory=list)
+    exclude: list[str] = field(default_factory=list)  # glob patterns
+    include_hidden: bool = False
+    threshold: float | None = None  # None = the model's calibrated default
+    device: str = "auto"
+    keep_rules: list[str] = field(default_factory=lambda: list(DEFAULT_KEEP_RULES))
+    mark_rule: str = "suggested"  # the auto-mark rule last used
+    preferred_folders: list[str] = field(default_factory=list)
+    use_cache: bool = True
+    cache_path: str | None = None  # None = the default cache file
+    exact_only: bool = False
+    last_move_folder: str = ""
+
+    @property
+    def protected_folders(self) -> list[str]:
+        return [f.path for f in self.folders if f.protected]
+
+    def to_scan_settings(self, not_duplicates: frozenset = frozenset()) -> ScanSettings:
+        min_score = SCAN_MIN_SCORE if self.threshold is None else min(SCAN_MIN_SCORE, self.threshold)
+        return ScanSettings(roots=tuple(f.path for f in self.folders), exclude=tuple(self.exclude),
+                            include_hidden=self.include_hidden, threshold=self.threshold, min_score=min_score,
+                            device=self.device, use_cache=self.use_cache, cache_path=self.cache_path or None,
+                            keep_rules=tuple(self.keep_rules) or DEFAULT_KEEP_RULES,
+                            preferred_folders=tuple(self.preferred_folders), exact_only=self.exact_only,
+                            not_duplicates=not_duplicates)
+
+
+def settings_path() -> Path:
+    return config_dir() / SETTINGS_NAME
+
+
+def load_settings(path: str | os.PathLike | None = None) -> AppSettings:
+    """Settings from disk; a missing or damaged file gives the defaults, unknown keys are ignored."""
+    path = Path(path) if path is not None else settings_path()
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return AppSettings()
+    if not isinstance(raw, dict):
+        return AppSettings()
+    known = {f.name for f in fields(AppSettings)}
+    values = {k: v for k, v in raw.items() if k in known}
+    try:
+        values["folders"] = [Folder(str(f["path"]), bool(f.get("protected", False)))
+                             for f in values.get("folders", [])]
+        s = AppSettings(**values)
+    except (TypeError, KeyError, AttributeError):
+        return AppSettings()
+    s.keep_rules = [r for r in s.keep_rules if r in KEEP_RULES] or list(DEFAULT_KEEP_RULES)
+    if s.threshold is not None:
+        s.threshold = min(1.0, max(0.0, float(s.threshold)))
+    return s
+
+
+def save_settings(settings: AppSettings, path: str | os.PathLike | None = None) -> None:
+    path = Path(path) if path is not None else settings_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(asdict(settings), indent=2), encoding="utf-8")
+    os.replace(tmp, path)

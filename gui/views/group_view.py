@@ -1,0 +1,224 @@
+"""The selected group's members side by side as cards: thumbnail, resolution, size, date, camera, path, score.
+
+Thumbnails come from :class:`gui.workers.ThumbnailLoader` (decoded off the GUI thread, cached); a card paints
+a placeholder until its image is ready. The keeper has a green frame and a KEEP badge, marked files a red one.
+"""
+from __future__ import annotations
+
+import os
+from collections import OrderedDict
+
+from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, QRect, QSize, Qt, Signal
+from PySide6.QtGui import QColor, QFont, QPainter, QPalette, QPen, QPixmap
+from PySide6.QtWidgets import QAbstractItemView, QListView, QStyle, QStyledItemDelegate, QStyleOptionViewItem
+
+from engine.results import Group, Member
+from gui.format import human_bytes, resolution
+from gui.models.results_model import ROOT, ResultsModel, Role
+from gui.signals import emit
+from gui.workers import ThumbnailLoader
+
+THUMB_SIDE = 256  # decoded size; painted at up to CARD_THUMB
+CARD_THUMB = 200
+CARD_W, CARD_H = 224, CARD_THUMB + 124
+KEEP_COLOUR = QColor(46, 160, 67)
+MARK_COLOUR = QColor(208, 48, 48)
+
+
+class MembersModel(QAbstractListModel):
+    """One group's members, with marks read from the results model (so both views always agree)."""
+
+    def __init__(self, results: ResultsModel, parent=None) -> None:
+        super().__init__(parent)
+        self.results = results
+        self.group: Group | None = None
+        results.marksChanged.connect(self._marks_changed)
+
+    def set_group(self, group: Group | None) -> None:
+        self.beginResetModel()
+        self.group = group
+        self.endResetModel()
+
+    def _marks_changed(self) -> None:
+        if self.group and self.group.members:
+            emit(self.dataChanged, self.index(0), self.index(len(self.group.members) - 1))
+
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = ROOT) -> int:
+        return 0 if parent.isValid() or self.group is None else len(self.group.members)
+
+    def member(self, row: int) -> Member:
+        assert self.group is not None
+        return self.group.members[row]
+
+    def row_of(self, path: str) -> int:
+        if self.group is None:
+            return -1
+        return next((n for n, m in enumerate(self.group.members) if m.path == path), -1)
+
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
+        if not index.isValid() or self.group is None:
+            return None
+        m = self.group.members[index.row()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return os.path.basename(m.path)
+        if role == Qt.ItemDataRole.ToolTipRole or role == Role.PATH:
+            return m.path
+        if role == Role.MEMBER:
+            return m
+        if role == Role.GROUP:
+            return self.group
+        if role == Role.IS_KEEPER:
+            return m.path == self.group.keeper
+        if role == Role.IS_REFERENCE:
+            return m.path == self.group.reference
+        if role == Role.IS_MARKED:
+            return self.results.is_marked(m.path)
+        if role == Role.IS_PROTECTED:
+            return self.results.is_protected(m.path)
+        return None
+
+
+def _info_lines(m: Member, is_ref: bool) -> list[str]:
+    date = (m.capture_time or "").replace("T", " ")[:16] or "no capture date"
+    score = "reference" if is_ref else f"score {m.score:.3f} vs reference"
+    return [f"{resolution(m.width, m.height)} · {human_bytes(m.size)}", f"{date}", m.camera or "no camera info",
+            score, os.path.dirname(m.path)]
+
+
+class MemberDelegate(QStyledItemDelegate):
+    def __init__(self, loader: ThumbnailLoader, parent=None) -> None:
+        super().__init__(parent)
+        self.loader = loader
+        self._pixmaps: OrderedDict[str, QPixmap] = OrderedDict()
+
+    def sizeHint(self, option: QStyleOptionViewItem, index) -> QSize:
+        return QSize(CARD_W, CARD_H)
+
+    def clear(self) -> None:
+        self._pixmaps.clear()
+
+    def _pixmap(self, path: str) -> QPixmap | None:
+        pm = self._pixmaps.get(path)
+        if pm is not None:
+            self._pixmaps.move_to_end(path)
+            return pm
+        image = self.loader.get(path, THUMB_SIDE)
+        if image is None:
+            return None
+        pm = QPixmap.fromImage(image).scaled(CARD_THUMB, CARD_THUMB, Qt.AspectRatioMode.KeepAspectRatio,
+                                             Qt.TransformationMode.SmoothTransformation)
+        self._pixmaps[path] = pm
+        while len(self._pixmaps) > 200:
+            self._pixmaps.popitem(last=False)
+        return pm
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index) -> None:
+        m: Member = index.data(Role.MEMBER)
+        if m is None:
+            return
+        keeper, marked = bool(index.data(Role.IS_KEEPER)), bool(index.data(Role.IS_MARKED))
+        protected, is_ref = bool(index.data(Role.IS_PROTECTED)), bool(index.data(Role.IS_REFERENCE))
+        rect = option.rect.adjusted(4, 4, -4, -4)
+        pal = option.palette
+        painter.save()
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        selected = bool(option.state & QStyle.StateFlag.State_Selected)
+        painter.fillRect(rect, pal.color(QPalette.ColorRole.Highlight).lighter(170) if selected
+                         else pal.color(QPalette.ColorRole.Base))
+        frame = KEEP_COLOUR if keeper else MARK_COLOUR if marked else pal.color(QPalette.ColorRole.Mid)
+        painter.setPen(QPen(frame, 3 if (keeper or marked) else 1))
+        painter.drawRect(rect)
+        if option.state & QStyle.StateFlag.State_HasFocus:
+            painter.setPen(QPen(pal.color(QPalette.ColorRole.Highlight), 1, Qt.PenStyle.DashLine))
+            painter.drawRect(rect.adjusted(3, 3, -3, -3))
+
+        thumb_box = QRect(rect.x() + (rect.width() - CARD_THUMB) // 2, rect.y() + 6, CARD_THUMB, CARD_THUMB)
+        pm = self._pixmap(m.path)
+        if pm is not None:
+            x = thumb_box.x() + (CARD_THUMB - pm.width()) // 2
+            y = thumb_box.y() + (CARD_THUMB - pm.height()) // 2
+            painter.drawPixmap(x, y, pm)
+            if marked:
+                painter.fillRect(QRect(x, y, pm.width(), pm.height()), QColor(208, 48, 48, 70))
+        else:
+            painter.fillRect(thumb_box, pal.color(QPalette.ColorRole.AlternateBase))
+            painter.setPen(pal.color(QPalette.ColorRole.PlaceholderText))
+            error = self.loader.error(m.path, THUMB_SIDE)
+            painter.drawText(thumb_box.adjusted(6, 6, -6, -6), Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap,
+                             f"cannot show: {error}" if error else "loading…")
+
+        badges = (["KEEP"] if keeper else []) + (["MARKED"] if marked else []) + (["PROTECTED"] if protected else [])
+        bx = thumb_box.x() + 4
+        bold = QFont(option.font)
+        bold.setBold(True)
+        painter.setFont(bold)
+        for b in badges:
+            w = painter.fontMetrics().horizontalAdvance(b) + 10
+            colour = KEEP_COLOUR if b == "KEEP" else MARK_COLOUR if b == "MARKED" else QColor(90, 90, 160)
+            painter.fillRect(QRect(bx, thumb_box.y() + 4, w, 18), colour)
+            painter.setPen(Qt.GlobalColor.white)
+            painter.drawText(QRect(bx, thumb_box.y() + 4, w, 18), Qt.AlignmentFlag.AlignCenter, b)
+            bx += w + 4
+
+        text = QRect(rect.x() + 8, thumb_box.bottom() + 6, rect.width() - 16, rect.bottom() - thumb_box.bottom() - 8)
+        painter.setPen(pal.color(QPalette.ColorRole.Text))
+        fm = painter.fontMetrics()
+        line_h = fm.height()
+        name = fm.elidedText(os.path.basename(m.path), Qt.TextElideMode.ElideMiddle, text.width())
+        painter.drawText(QRect(text.x(), text.y(), text.width(), line_h), Qt.AlignmentFlag.AlignLeft, name)
+        painter.setFont(option.font)
+        fm = painter.fontMetrics()
+        y = text.y() + line_h + 2
+        for line in _info_lines(m, is_ref):
+            painter.drawText(QRect(text.x(), y, text.width(), fm.height()), Qt.AlignmentFlag.AlignLeft,
+                             fm.elidedText(line, Qt.TextElideMode.ElideMiddle, text.width()))
+            y += fm.height() + 1
+        painter.restore()
+
+
+class GroupView(QListView):
+    """Cards in a row that wraps; ``currentMemberChanged(path)`` follows the keyboard and the mouse."""
+
+    currentMemberChanged = Signal(str)
+
+    def __init__(self, results: ResultsModel, loader: ThumbnailLoader, parent=None) -> None:
+        super().__init__(parent)
+        self.members = MembersModel(results, self)
+        self.loader = loader
+        self.delegate = MemberDelegate(loader, self)
+        self.setModel(self.members)
+        self.setItemDelegate(self.delegate)
+        self.setViewMode(QListView.ViewMode.IconMode)
+        self.setFlow(QListView.Flow.LeftToRight)
+        self.setWrapping(True)
+        self.setResizeMode(QListView.ResizeMode.Adjust)
+        self.setMovement(QListView.Movement.Static)
+        self.setUniformItemSizes(True)
+        self.setSpacing(4)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.setMinimumHeight(CARD_H + 16)
+        loader.ready.connect(self._image_ready)
+        loader.failed.connect(lambda path, side, _err: self._image_ready(path, side))
+        self.selectionModel().currentChanged.connect(self._current_changed)
+
+    def set_group(self, group: Group | None, current: str | None = None) -> None:
+        self.members.set_group(group)
+        if group is not None:
+            row = self.members.row_of(current) if current else -1
+            self.set_current_row(max(row, 0))
+
+    def set_current_row(self, row: int) -> None:
+        if 0 <= row < self.members.rowCount():
+            self.setCurrentIndex(self.members.index(row))
+
+    def current_member(self) -> Member | None:
+        idx = self.currentIndex()
+        return self.members.member(idx.row()) if idx.isValid() else None
+
+    def _current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        if current.isValid():
+            emit(self.currentMemberChanged, self.members.member(current.row()).path)
+
+    def _image_ready(self, path: str, side: int) -> None:
+        if side == THUMB_SIDE and self.members.row_of(path) >= 0:
+            self.viewport().update()
