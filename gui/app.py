@@ -9,15 +9,12 @@ import sys
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     parser = argparse.ArgumentParser(prog="doppel", description="Find duplicate and near-duplicate photos.")
-    parser.add_argument("folders", nargs="*", help="folders to add to the folder list")
-    parser.add_argument("--portable", metavar="DIR", help="keep settings, cache and data in DIR")
+    # Positional folders mean a headless scan (main.py routes them to the CLI); the app takes --folder.
+    parser.add_argument("--folder", dest="folders", action="append", default=[], metavar="DIR",
+                        help="add DIR to the folder list (repeatable)")
     parser.add_argument("--scan", action="store_true", help="start scanning at once")
     args, qt_args = parser.parse_known_args(argv)
 
-    from engine import paths
-
-    if args.portable:
-        paths.set_portable(args.portable)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
 
     from PySide6.QtWidgets import QApplication

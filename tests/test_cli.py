@@ -115,7 +115,7 @@ def test_min_score_lists_pairs_below_the_threshold(library: Path, tmp_path: Path
 def test_summary_without_output_flags(library: Path, tmp_path: Path) -> None:
     out = run_cli("scan", str(library), "--cache", str(tmp_path / "c.sqlite3"))
     assert out.returncode == 0, out.stderr
-    assert "groups" in out.stdout and "[keep]" in out.stdout and "Skipped" in out.stdout
+    assert "1 group," in out.stdout and "[keep]" in out.stdout and "Skipped 3 files" in out.stdout
     assert "\r" not in out.stderr  # no progress bar when stderr is not a terminal
 
 
@@ -145,3 +145,9 @@ def test_exact_only_needs_no_model(library: Path, tmp_path: Path) -> None:
     doc = json.loads(groups.read_text())
     assert [sorted(os.path.basename(m["path"]) for m in g["members"]) for g in doc["groups"]] == \
         [["copy of original.jpg", "original.jpg"]]
+
+
+def test_a_bare_folder_means_scan(library: Path) -> None:
+    out = run_cli(str(library), "--exact-only", "--no-cache")
+    assert out.returncode == 0, out.stderr
+    assert "1 group," in out.stdout and "copy of original.jpg" in out.stdout

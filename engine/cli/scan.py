@@ -48,7 +48,7 @@ def add_parser(sub) -> None:
     p.add_argument("--exclude", action="append", default=[], metavar="GLOB", help="skip matching files/folders")
     p.add_argument("--include", action="append", default=[], metavar="GLOB", help="only matching files")
     p.add_argument("--hidden", action="store_true", help="include hidden files and folders")
-    p.add_argument("--model", metavar="DIR", help="model folder (default: the bundled model)")
+    p.add_argument("--model", metavar="DIR", help="model folder (default: the active version, see `doppel models`)")
     p.add_argument("--exact-only", action="store_true", help="byte-identical duplicates only, no model")
     p.add_argument("--keep", type=_keep_rules, default=DEFAULT_KEEP_RULES,
                    help=f"keeper rules, comma-separated, from {','.join(KEEP_RULES)} (default: %(default)s)")
@@ -57,6 +57,10 @@ def add_parser(sub) -> None:
 
 
 def run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    if args.model is None and not args.exact_only:
+        from engine.model.versions import active_model_path
+
+        args.model = active_model_path()
     settings = ScanSettings(roots=tuple(args.roots), include=tuple(args.include), exclude=tuple(args.exclude),
                             include_hidden=args.hidden, threshold=args.threshold, min_score=args.min_score,
                             device=args.device, use_cache=not args.no_cache, cache_path=args.cache,
@@ -130,8 +134,12 @@ def summary_line(result: ScanResult) -> str:
     extra = sum(len(g.members) - 1 for g in result.groups)
     reclaim = sum(g.reclaimable_bytes for g in result.groups)
     secs = result.stats.get("timings", {}).get("total", 0.0)
-    return (f"{result.files_scanned} files scanned in {secs:.1f} s: {len(result.groups)} groups, "
-            f"{extra} extra copies ({_mb(reclaim)} reclaimable), {len(result.skipped)} skipped")
+    return (f"{_n(result.files_scanned, 'file')} scanned in {secs:.1f} s: {_n(len(result.groups), 'group')}, "
+            f"{_n(extra, 'extra copy', 'extra copies')} ({_mb(reclaim)} reclaimable), {len(result.skipped)} skipped")
+
+
+def _n(count: int, one: str, many: str | None = None) -> str:
+    return f"{count} {one if count == 1 else many or one + 's'}"
 
 
 def print_summary(result: ScanResult, out=sys.stdout) -> None:

@@ -114,7 +114,7 @@ def test_app_main_opens_the_window_with_folders(qtbot, tmp_path, monkeypatch):
 
     monkeypatch.setattr(QApplication, "exec", fake_exec)
     (tmp_path / "pics").mkdir()
-    assert gui_app.main([str(tmp_path / "pics")]) == 0
+    assert gui_app.main(["--folder", str(tmp_path / "pics")]) == 0
     assert len(shown) == 1 and [f.path for f in shown[0].folders.folders()] == [str(tmp_path / "pics")]
 
 
