@@ -1,0 +1,329 @@
+"""SQLite cache of per-file data (content hash, image info, decode failures, embeddings per model).
+
+Every row is keyed by path and carries the size and mtime_ns it was computed from; a lookup only returns rows
+whose size and mtime_ns still match, so an edited file is processed again. Embeddings are also keyed by model
+id, so a new model never reads another model's vectors.
+
+The cache must never break a scan: a corrupt, foreign or outdated file is renamed aside and rebuilt, an
+unwritable location falls back to an in-memory cache, and a database error later on is reported in
+``warnings`` and ignored.
+
+Lookups send the keys through a temporary table and do one join per call. For 100,000 paths that is as fast as
+reading the whole table and filtering in Python (0.9 s vs 1.0 s for hashes on the busy 2-core development
+machine; ``IN (...)`` chunks took 1.8 s), and unlike a full read its cost does not grow with other folders' rows.
+
+Paths are stored as ``os.fsencode(path)`` BLOBs, so names that are not valid UTF-8 (lone surrogates in ``str``)
+round-trip exactly.
+"""
+from __future__ import annotations
+
+import os
+import sqlite3
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from types import TracebackType
+from typing import Self
+
+import numpy as np
+
+from engine.results import FileEntry, ImageInfo
+
+SCHEMA_VERSION = 1
+APP_MARKER = "doppel-cache"
+_VECTOR_DTYPE = np.dtype("<f4")  # explicit byte order: a cache copied between machines stays readable
+_BUSY_TIMEOUT_S = 10.0  # another Doppel process holding the write lock briefly is not an error
+
+_SCHEMA = """
+CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE files(
+    path BLOB PRIMARY KEY, size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL,
+    hash TEXT, width INTEGER, height INTEGER, fmt TEXT, capture_time TEXT, camera TEXT, error TEXT
+) WITHOUT ROWID;
+CREATE TABLE embeddings(
+    path BLOB NOT NULL, model_id TEXT NOT NULL, size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL,
+    vector BLOB NOT NULL, UNIQUE(path, model_id)
+);
+"""
+
+# One upsert for every kind of put. A row whose size/mtime changed is stale: its other columns are replaced by
+# the new values (NULL where this put does not know them); otherwise known columns are kept.
+_UPSERT_FILE = """
+INSERT INTO files(path, size, mtime_ns, hash, width, height, fmt, capture_time, camera, error)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT(path) DO UPDATE SET
+    hash = CASE WHEN {same} THEN coalesce(excluded.hash, hash) ELSE excluded.hash END,
+    width = CASE WHEN {same} AND excluded.width IS NULL THEN width ELSE excluded.width END,
+    height = CASE WHEN {same} AND excluded.width IS NULL THEN height ELSE excluded.height END,
+    fmt = CASE WHEN {same} AND excluded.width IS NULL THEN fmt ELSE excluded.fmt END,
+    capture_time = CASE WHEN {same} AND excluded.width IS NULL THEN capture_time ELSE excluded.capture_time END,
+    camera = CASE WHEN {same} AND excluded.width IS NULL THEN camera ELSE excluded.camera END,
+    error = CASE WHEN {same} AND {keep_error} THEN error ELSE excluded.error END,
+    size = excluded.size, mtime_ns = excluded.mtime_ns
+"""
+_SAME = "size = excluded.size AND mtime_ns = excluded.mtime_ns"
+# a hash says nothing about decodability (keep the error); a decoded image clears it (NULL), a failure sets it
+_UPSERT_KEEP_ERROR = _UPSERT_FILE.format(same=_SAME, keep_error="1")
+_UPSERT_SET_ERROR = _UPSERT_FILE.format(same=_SAME, keep_error="0")
+
+
+_NO_INFO = (None, None, None, None, None)  # width, height, fmt, capture_time, camera: "this put does not know"
+
+
+class _Unusable(Exception):
+    """The file is not a cache we can use as is (corrupt, foreign, other schema); it is set aside."""
+
+
+def _is_corruption(exc: sqlite3.Error) -> bool:
+    code = getattr(exc, "sqlite_errorcode", None)
+    if code is not None:
+        return code & 0xFF in (sqlite3.SQLITE_NOTADB, sqlite3.SQLITE_CORRUPT)
+    text = str(exc).lower()
+    return "not a database" in text or "malformed" in text
+
+
+class Cache:
+    """Per-file cache; ``Cache(None)`` is an in-memory one (``--no-cache``: nothing persists).
+
+    Safe to call from a worker thread while another thread holds the object: one connection, one lock.
+    """
+
+    def __init__(self, path: str | os.PathLike[str] | None) -> None:
+        self.warnings: list[str] = []
+        self._lock = threading.Lock()
+        self._corrupt = False
+        self.path: Path | None = Path(path) if path is not None else None
+        self._conn: sqlite3.Connection | None = self._open()
+
+    # ----------------------------------------------------------------------------------------- opening
+
+    def _open(self) -> sqlite3.Connection:
+        if self.path is None:
+            return self._connect(":memory:", fresh=True)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                return self._connect(self.path, fresh=False)
+            except _Unusable as why:
+                reason = str(why)
+            except sqlite3.DatabaseError as exc:
+                if not _is_corruption(exc):
+                    raise
+                reason = f"it is corrupt ({exc})"
+            aside = self._set_aside()
+            self._warn(f"The cache {self.path} was set aside as {aside} because {reason}; a new one was created.")
+            return self._connect(self.path, fresh=True)
+        except (OSError, sqlite3.Error, _Unusable) as exc:
+            self._warn(f"The cache {self.path} cannot be used ({exc}); this scan uses a temporary in-memory cache.")
+            self.path = None
+            return self._connect(":memory:", fresh=True)
+
+    def _connect(self, where: str | Path, fresh: bool) -> sqlite3.Connection:
+        conn = sqlite3.connect(where, timeout=_BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False)
+        try:
+            tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+            if tables and not fresh:
+                self._validate(conn, tables)  # before any pragma: a foreign database is left exactly as it was
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            conn.execute("PRAGMA temp_store=MEMORY")
+            conn.execute("PRAGMA cache_size=-65536")  # 64 MiB: bulk lookups walk B-trees; 2 MiB was 1.6x slower
+            if not tables:
+                with _transaction(conn):
+                    for statement in _SCHEMA.split(";"):
+                        if statement.strip():
+                            conn.execute(statement)
+                    conn.executemany("INSERT INTO meta(key, value) VALUES (?, ?)",
+                                     [("application", APP_MARKER), ("schema_version", str(SCHEMA_VERSION))])
+            elif not fresh:
+                # fail now, not in the middle of a scan, when the file or its folder is read-only
+                with _transaction(conn):
+                    conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('opened', ?)",
+                                 (time.strftime("%Y-%m-%dT%H:%M:%S"),))
+            # lookups upload their keys here; no primary key, as plain appends are the cheapest
+            conn.execute("CREATE TEMP TABLE keys(path BLOB, size INTEGER, mtime_ns INTEGER)")
+        except BaseException:
+            conn.close()
+            raise
+        return conn
+
+    @staticmethod
+    def _validate(conn: sqlite3.Connection, tables: set[str]) -> None:
+        meta = dict(conn.execute("SELECT key, value FROM meta").fetchall()) if "meta" in tables else {}
+        if meta.get("application") != APP_MARKER:
+            raise _Unusable("it is not a Doppel cache")
+        if meta.get("schema_version") != str(SCHEMA_VERSION):
+            raise _Unusable(f"it has schema version {meta.get('schema_version')}, this Doppel uses {SCHEMA_VERSION}")
+        check = conn.execute("PRAGMA quick_check").fetchall()
+        if check != [("ok",)]:
+            raise _Unusable(f"it is corrupt ({'; '.join(str(r[0]) for r in check[:3])})")
+
+    def _set_aside(self) -> str:
+        """Rename the database and its -wal/-shm aside (never delete: the user may want it back)."""
+        assert self.path is not None
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        target = self.path.with_name(f"{self.path.name}.bad-{stamp}")
+        n = 1
+        while target.exists():
+            n += 1
+            target = self.path.with_name(f"{self.path.name}.bad-{stamp}-{n}")
+        for suffix in ("", "-wal", "-shm"):
+            src = self.path.with_name(self.path.name + suffix)
+            if src.exists():
+                os.replace(src, target.with_name(target.name + suffix))
+        return target.name
+
+    def _warn(self, message: str) -> None:
+        if message not in self.warnings:
+            self.warnings.append(message)
+
+    # ----------------------------------------------------------------------------------------- lifecycle
+
+    def close(self) -> None:
+        with self._lock:
+            if self._conn is None:
+                return
+            try:
+                self._conn.close()
+            finally:
+                self._conn = None
+            if self._corrupt:
+                try:
+                    aside = self._set_aside()
+                    self._warn(f"The cache {self.path} was found corrupt and set aside as {aside}; "
+                               "the next scan starts a new one.")
+                except OSError as exc:
+                    self._warn(f"The corrupt cache {self.path} could not be set aside ({exc}).")
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.close()
+
+    @property
+    def journal_mode(self) -> str:
+        """"wal" for a file cache, "memory" for an in-memory one (the tests check WAL is on)."""
+        with self._lock:
+            if self._conn is None:
+                return "closed"
+            return str(self._conn.execute("PRAGMA journal_mode").fetchone()[0])
+
+    # ----------------------------------------------------------------------------------------- lookups
+
+    def get_hashes(self, files: Sequence[FileEntry]) -> dict[str, str]:
+        rows = self._select(files, "SELECT k.path, f.hash FROM keys k JOIN files f ON f.path = k.path "
+                                   "WHERE f.size = k.size AND f.mtime_ns = k.mtime_ns AND f.hash IS NOT NULL")
+        return {os.fsdecode(p): h for p, h in rows}
+
+    def get_infos(self, files: Sequence[FileEntry]) -> dict[str, ImageInfo]:
+        rows = self._select(files, "SELECT k.path, f.width, f.height, f.fmt, f.capture_time, f.camera "
+                                   "FROM keys k JOIN files f ON f.path = k.path "
+                                   "WHERE f.size = k.size AND f.mtime_ns = k.mtime_ns AND f.width IS NOT NULL")
+        return {os.fsdecode(r[0]): ImageInfo(*r[1:]) for r in rows}
+
+    def get_failures(self, files: Sequence[FileEntry]) -> dict[str, str]:
+        rows = self._select(files, "SELECT k.path, f.error FROM keys k JOIN files f ON f.path = k.path "
+                                   "WHERE f.size = k.size AND f.mtime_ns = k.mtime_ns AND f.error IS NOT NULL")
+        return {os.fsdecode(p): e for p, e in rows}
+
+    def get_embeddings(self, files: Sequence[FileEntry], model_id: str) -> dict[str, tuple[ImageInfo, np.ndarray]]:
+        """Vectors of ``model_id`` (float32, writable copies) with the image info stored beside them."""
+        rows = self._select(files, "SELECT k.path, e.vector, f.width, f.height, f.fmt, f.capture_time, f.camera "
+                                   "FROM keys k JOIN embeddings e ON e.path = k.path AND e.model_id = ? "
+                                   "JOIN files f ON f.path = k.path "
+                                   "WHERE e.size = k.size AND e.mtime_ns = k.mtime_ns "
+                                   "AND f.size = k.size AND f.mtime_ns = k.mtime_ns AND f.width IS NOT NULL",
+                            (model_id,))
+        if not rows:
+            return {}
+        blobs = [r[1] for r in rows]
+        if len({len(b) for b in blobs}) == 1:  # one buffer and one conversion instead of one per row
+            matrix = np.frombuffer(b"".join(blobs), dtype=_VECTOR_DTYPE).astype(np.float32)
+            vectors = list(matrix.reshape(len(rows), -1))
+        else:
+            vectors = [np.frombuffer(b, dtype=_VECTOR_DTYPE).astype(np.float32) for b in blobs]
+        return {os.fsdecode(r[0]): (ImageInfo(*r[2:]), v) for r, v in zip(rows, vectors)}
+
+    def _select(self, files: Sequence[FileEntry], sql: str, params: tuple = ()) -> list[tuple]:
+        if not files:
+            return []
+        keys = [(os.fsencode(f.path), f.size, f.mtime_ns) for f in files]
+        with self._lock:
+            if self._conn is None:
+                return []
+            try:
+                with _transaction(self._conn):  # one snapshot for the key upload and the join
+                    self._conn.execute("DELETE FROM keys")
+                    self._conn.executemany("INSERT INTO keys(path, size, mtime_ns) VALUES (?, ?, ?)", keys)
+                    rows = self._conn.execute(sql, params).fetchall()
+                    self._conn.execute("DELETE FROM keys")
+                return rows
+            except sqlite3.DatabaseError as exc:
+                self._failed(exc, "Reading the cache failed ({}); files are processed again.")
+                return []
+
+    # ----------------------------------------------------------------------------------------- stores
+
+    def put_hashes(self, items: Sequence[tuple[FileEntry, str]]) -> None:
+        self._write(_UPSERT_KEEP_ERROR, [(os.fsencode(f.path), f.size, f.mtime_ns, str(h), *_NO_INFO, None)
+                                         for f, h in items])
+
+    def put_failures(self, items: Sequence[tuple[FileEntry, str]]) -> None:
+        """Remember that an unchanged file cannot be decoded, so the next scan does not try again."""
+        self._write(_UPSERT_SET_ERROR,
+                    [(os.fsencode(f.path), f.size, f.mtime_ns, None, *_NO_INFO, str(reason)) for f, reason in items])
+
+    def put_infos(self, items: Sequence[tuple[FileEntry, ImageInfo]]) -> None:
+        self._write(_UPSERT_SET_ERROR, [_file_row(f, info) for f, info in items])
+
+    def put_embeddings(self, items: Sequence[tuple[FileEntry, ImageInfo, np.ndarray]], model_id: str) -> None:
+        """Store vectors (and their image info) in one transaction: a cancelled scan keeps every whole batch."""
+        if not items:
+            return
+        files = [_file_row(f, info) for f, info, _ in items]
+        vectors = [(os.fsencode(f.path), model_id, f.size, f.mtime_ns,
+                    np.ascontiguousarray(v, dtype=_VECTOR_DTYPE).ravel().tobytes()) for f, _, v in items]
+        self._write(_UPSERT_SET_ERROR, files,
+                    ("INSERT OR REPLACE INTO embeddings(path, model_id, size, mtime_ns, vector) VALUES (?, ?, ?, ?, ?)",
+                     vectors))
+
+    def _write(self, sql: str, rows: list[tuple], *more: tuple[str, list[tuple]]) -> None:
+        if not rows:
+            return
+        with self._lock:
+            if self._conn is None:
+                return
+            try:
+                with _transaction(self._conn):
+                    self._conn.executemany(sql, rows)
+                    for extra_sql, extra_rows in more:
+                        self._conn.executemany(extra_sql, extra_rows)
+            except sqlite3.DatabaseError as exc:
+                self._failed(exc, "Writing to the cache failed ({}); results of this scan may not be remembered.")
+
+    def _failed(self, exc: sqlite3.DatabaseError, message: str) -> None:
+        """Report a database error; corruption found mid-scan gets the file set aside on close."""
+        self._warn(message.format(exc))
+        if _is_corruption(exc) and self.path is not None:
+            self._corrupt = True
+
+
+def _file_row(f: FileEntry, info: ImageInfo) -> tuple:
+    return (os.fsencode(f.path), f.size, f.mtime_ns, None, int(info.width), int(info.height), info.fmt,
+            info.capture_time, info.camera, None)
+
+
+@contextmanager
+def _transaction(conn: sqlite3.Connection) -> Iterator[None]:
+    """BEGIN/COMMIT around a block, ROLLBACK on any error (the connection runs in autocommit mode)."""
+    conn.execute("BEGIN")
+    try:
+        yield
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
