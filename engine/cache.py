@@ -31,7 +31,7 @@ import numpy as np
 
 from engine.results import FileEntry, ImageInfo
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: the searches table
 APP_MARKER = "doppel-cache"
 _VECTOR_DTYPE = np.dtype("<f4")  # explicit byte order: a cache copied between machines stays readable
 _BUSY_TIMEOUT_S = 10.0  # another Doppel process holding the write lock briefly is not an error
@@ -46,7 +46,9 @@ CREATE TABLE embeddings(
     path BLOB NOT NULL, model_id TEXT NOT NULL, size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL,
     vector BLOB NOT NULL, UNIQUE(path, model_id)
 );
+CREATE TABLE searches(key TEXT PRIMARY KEY, created REAL NOT NULL, pairs BLOB NOT NULL);
 """
+_KEEP_SEARCHES = 8  # one per recently scanned folder set is plenty
 
 # One upsert for every kind of put. A row whose size/mtime changed is stale: its other columns are replaced by
 # the new values (NULL where this put does not know them); otherwise known columns are kept.
@@ -290,6 +292,28 @@ class Cache:
         self._write(_UPSERT_SET_ERROR, files,
                     ("INSERT OR REPLACE INTO embeddings(path, model_id, size, mtime_ns, vector) VALUES (?, ?, ?, ?, ?)",
                      vectors))
+
+    def get_search(self, key: str) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+        """Candidate pairs of an earlier search over exactly the same vectors (see engine.scan.search_key)."""
+        with self._lock:
+            if self._conn is None:
+                return None
+            try:
+                row = self._conn.execute("SELECT pairs FROM searches WHERE key = ?", (key,)).fetchone()
+            except sqlite3.DatabaseError as exc:
+                self._failed(exc, "Reading the cache failed ({}); the search runs again.")
+                return None
+        if row is None:
+            return None
+        blob = np.frombuffer(row[0], dtype="<f8").reshape(3, -1)
+        return blob[0].astype(np.int64), blob[1].astype(np.int64), blob[2].copy()
+
+    def put_search(self, key: str, i: np.ndarray, j: np.ndarray, dist: np.ndarray) -> None:
+        blob = np.stack([i.astype("<f8"), j.astype("<f8"), dist.astype("<f8")]).tobytes()
+        self._write("INSERT OR REPLACE INTO searches(key, created, pairs) VALUES (?, ?, ?)",
+                    [(key, time.time(), blob)],
+                    ("DELETE FROM searches WHERE key NOT IN (SELECT key FROM searches ORDER BY created DESC LIMIT ?)",
+                     [(_KEEP_SEARCHES,)]))
 
     def _write(self, sql: str, rows: list[tuple], *more: tuple[str, list[tuple]]) -> None:
         if not rows:

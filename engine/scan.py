@@ -5,6 +5,8 @@ from a finished scan without touching a file (the GUI's threshold slider).
 """
 from __future__ import annotations
 
+import hashlib
+import os
 import time
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -67,13 +69,15 @@ def scan(settings: ScanSettings, progress: Progress = NULL_PROGRESS, spec: Model
             model_id = spec.model_id
             infos, vectors, failed, stats_embed = _embed_all(unique, spec, settings, cache, progress, embedder)
         t = lap("embed", t)
+        threshold = settings.threshold if settings.threshold is not None else (
+            spec.threshold if not settings.exact_only else 1.0)
+        min_score = min(settings.min_score if settings.min_score is not None else threshold, threshold)
+        by_path = {e.path: e for e in unique}
+        rep_pairs = _candidate_pairs(vectors, by_path, spec, settings, min_score, cache, progress)
+        t = lap("search", t)
     finally:
         cache.close()
     skipped += [SkippedFile(e.path, reason) for e, reason in failed.items()]
-
-    threshold = settings.threshold if settings.threshold is not None else (
-        spec.threshold if not settings.exact_only else 1.0)
-    min_score = min(settings.min_score if settings.min_score is not None else threshold, threshold)
 
     # every decoded image, plus byte copies even when undecodable (they are duplicates all the same)
     in_exact = {e.path for s in exact_sets for e in s}
@@ -83,19 +87,6 @@ def scan(settings: ScanSettings, progress: Progress = NULL_PROGRESS, spec: Model
         if info is not None or e.path in in_exact:
             catalog[e.path] = _member(e, info, copy_of.get(e.path))
 
-    rep_pairs: list[PairScore] = []
-    if vectors:
-        paths = list(vectors)
-        mat = np.stack([vectors[p] for p in paths]).astype(np.float32, copy=False)
-        max_dist = spec.calibration.distance_for(min_score)
-        i, j, dist = index.nearest_pairs(mat, settings.neighbours, max_dist, progress)
-        cal = spec.calibration
-        for a, b, d in zip(i.tolist(), j.tolist(), dist.tolist()):
-            s = cal.score(d)
-            if s >= min_score:
-                rep_pairs.append(PairScore(paths[a], paths[b], round(s, 6)))
-    t = lap("search", t)
-
     pairs = tuple(expand_pairs(rep_pairs, exact_sets))
     result = ScanResult(groups=(), pairs=pairs, skipped=tuple(sorted(skipped, key=lambda s: s.path)),
                         threshold=threshold, model_id=model_id, files_scanned=len(entries), catalog=catalog)
@@ -104,6 +95,38 @@ def scan(settings: ScanSettings, progress: Progress = NULL_PROGRESS, spec: Model
     timings["total"] = round(time.perf_counter() - t0, 4)
     return replace(result, stats={"timings": timings, **stats_embed, "min_score": min_score,
                                   "images": len(catalog), "unique": len(unique)})
+
+
+def search_key(model_id: str, k: int, max_distance: float, entries: Sequence[FileEntry]) -> str:
+    """Identifies a search by everything its result depends on: the same files unchanged give the same pairs."""
+    h = hashlib.sha256(f"{model_id}|{k}|{max_distance:.9g}|{index.__name__}".encode())
+    for e in entries:
+        h.update(os.fsencode(e.path) + f"|{e.size}|{e.mtime_ns}\n".encode())
+    return h.hexdigest()
+
+
+def _candidate_pairs(vectors: dict[str, np.ndarray], by_path: dict[str, FileEntry], spec: ModelSpec | None,
+                     settings: ScanSettings, min_score: float, cache: Cache, progress: Progress) -> list[PairScore]:
+    """Top-k neighbour pairs scoring at least min_score; an unchanged library reuses the cached search."""
+    if not vectors or spec is None:
+        return []
+    paths = list(vectors)
+    max_dist = spec.calibration.distance_for(min_score)
+    key = search_key(spec.model_id, settings.neighbours, max_dist, [by_path[p] for p in paths])
+    hit = cache.get_search(key)
+    if hit is not None:
+        i, j, dist = hit
+    else:
+        mat = np.stack([vectors[p] for p in paths]).astype(np.float32, copy=False)
+        i, j, dist = index.nearest_pairs(mat, settings.neighbours, max_dist, progress)
+        cache.put_search(key, i, j, dist)
+    cal = spec.calibration
+    pairs = []
+    for a, b, d in zip(i.tolist(), j.tolist(), dist.tolist()):
+        score = cal.score(d)
+        if score >= min_score:
+            pairs.append(PairScore(paths[a], paths[b], round(score, 6)))
+    return pairs
 
 
 def _member(e: FileEntry, info: ImageInfo | None, exact_of: str | None) -> Member:

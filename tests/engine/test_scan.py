@@ -102,3 +102,25 @@ def test_regroup_follows_the_threshold_without_rescanning(library: Path, embedde
     not_dup = frozenset((str(library / "photo.jpg"), str(library / "photo-small.jpg")))
     split = regroup(result, result.threshold, not_duplicates=[not_dup])
     assert not any({m.path for m in g.members} >= not_dup for g in split.groups)
+
+
+def test_unchanged_library_reuses_the_cached_search(tmp_path: Path, embedder: Embedder, monkeypatch) -> None:
+    root = tmp_path / "lib"
+    root.mkdir()
+    for n in range(6):
+        generate_pixels((80, 60), "noise", seed=n).save(root / f"{n}.png")
+    generate_pixels((80, 60), "noise", seed=0).resize((40, 30)).save(root / "0-small.png")
+    settings = ScanSettings(roots=(str(root),), cache_path=str(tmp_path / "cache.sqlite3"))
+    first = scan(settings, embedder=embedder)
+
+    def no_search(*args, **kwargs):
+        raise AssertionError("an unchanged library must not search again")
+
+    from engine import index
+
+    monkeypatch.setattr(index, "nearest_pairs", no_search)
+    again = scan(settings, embedder=embedder)
+    assert again.pairs == first.pairs and again.groups == first.groups
+    generate_pixels((80, 60), "noise", seed=9).save(root / "new.png")  # a changed library searches again
+    with pytest.raises(AssertionError, match="must not search"):
+        scan(settings, embedder=embedder)
