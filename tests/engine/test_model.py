@@ -1,0 +1,90 @@
+"""The shipped model in resources/model: identity, size, loading, calibration and a few real-photo checks."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from engine.model.weights import bundled_model_dir, file_digest, load_spec, verify_model_id
+
+WALLPAPERS = Path("/work/shared/data/wallpapers/images/lomiri-wallpapers-16.04")
+PHOTO = WALLPAPERS / "Dragonfly_by_Bolly.jpg"
+UNRELATED = (WALLPAPERS / "Wine_by_Jakkub_Mede.jpg", WALLPAPERS / "Bridge_by_Sander_Klootwijk.jpg")
+
+
+@pytest.fixture(scope="module")
+def spec():
+    return load_spec(bundled_model_dir())
+
+
+@pytest.fixture(scope="module")
+def embedder(spec):
+    from engine.model.inference import Embedder
+
+    return Embedder(spec, device="cpu")
+
+
+def test_shipped_weights_give_the_recorded_model_id(spec) -> None:
+    path = spec.weights_path()
+    assert path is not None and path.is_file(), "the bundled model must ship trained weights"
+    verify_model_id(spec)
+    assert spec.model_id.endswith(file_digest(path)[:12])
+    assert path.stat().st_size <= 25 * 1024 * 1024
+    state = torch.load(path, map_location="cpu", weights_only=True)
+    assert all(isinstance(v, torch.Tensor) for v in state.values())
+    assert (bundled_model_dir() / "MODEL_CARD.md").is_file()
+
+
+def test_model_json_records_what_the_app_needs(spec) -> None:
+    raw = json.loads((bundled_model_dir() / "model.json").read_text())
+    for key in ("model_id", "weights", "embedding_dim", "input_size", "calibration", "threshold"):
+        assert key in raw
+    assert 128 <= spec.embedding_dim <= 256
+    assert 0.0 < spec.threshold < 1.0
+
+
+def test_calibration_maps_the_recorded_distance_to_the_recorded_score(spec) -> None:
+    cal = spec.calibration
+    val = spec.extra["validation"]
+    # the default threshold is the calibrated score of the distance chosen on the validation split
+    assert cal.score(val["threshold_distance"]) == pytest.approx(spec.threshold, abs=1e-3)
+    assert cal.score(cal.offset) == pytest.approx(0.5)
+    assert cal.distance_for(spec.threshold) == pytest.approx(val["threshold_distance"], abs=2e-3)
+    scores = [cal.score(d) for d in np.linspace(0, 2, 21)]
+    assert scores == sorted(scores, reverse=True)  # the GUI's slider relies on this
+
+
+def _score(spec, a: np.ndarray, b: np.ndarray) -> float:
+    return spec.calibration.score(float(np.linalg.norm(a - b)))
+
+
+@pytest.mark.skipif(not PHOTO.exists(), reason="shared wallpapers not present")
+def test_copies_score_above_and_unrelated_photos_below_the_threshold(spec, embedder, tmp_path: Path) -> None:
+    from engine.imaging import load_for_model
+
+    size = spec.input_size
+    with Image.open(PHOTO) as im:
+        im = im.convert("RGB")
+    w, h = im.size
+    copies = {
+        "jpeg-q40": lambda p: im.save(p, "JPEG", quality=40),
+        "half-size.png": lambda p: im.resize((w // 2, h // 2), Image.LANCZOS).save(p, "PNG"),
+        "crop80": lambda p: im.crop((w // 10, h // 10, w - w // 10, h - h // 10)).save(p, "JPEG", quality=90),
+        "webp": lambda p: im.resize((w // 3, h // 3)).save(p, "WEBP", quality=70),
+    }
+    paths = []
+    for name, save in copies.items():
+        p = tmp_path / (name if "." in name else name + ".jpg")
+        save(p)
+        paths.append(p)
+    images = [load_for_model(str(p), size)[0] for p in [PHOTO, *paths, *UNRELATED]]
+    vec = embedder.embed_images(images)
+    original, copy_vecs, others = vec[0], vec[1:1 + len(paths)], vec[1 + len(paths):]
+    for name, v in zip(copies, copy_vecs):
+        assert _score(spec, original, v) >= spec.threshold, name
+    assert _score(spec, others[0], others[1]) < spec.threshold
+    assert _score(spec, original, others[0]) < spec.threshold
