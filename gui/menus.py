@@ -7,6 +7,7 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QComboBox, QLabel, QMessageBox, QPushButton, QToolBar
 
 from engine.marking import MARK_RULES
+from gui.dialogs.models_dialog import improve_model, show_models
 
 if TYPE_CHECKING:
     from gui.mainwindow import MainWindow
@@ -74,6 +75,11 @@ def build_menus(self: MainWindow) -> None:
     _action(self, p, "Compare with keeper", self.open_compare, tip="Enter in the lists")
     _action(self, p, "Not a duplicate (of the keeper)", lambda: self.label_current(False))
     _action(self, p, "Is a duplicate (of the keeper)", lambda: self.label_current(True))
+
+    mm = mb.addMenu("M&odel")
+    self.improve_action = _action(self, mm, "Improve the model…", lambda: improve_model(self),
+                                  tip="Fine-tune on the pairs you marked Is / Not a duplicate")
+    _action(self, mm, "Model versions…", lambda: show_models(self))
 
     h = mb.addMenu("&Help")
     _action(self, h, "Keyboard shortcuts", self.show_shortcuts, "F1")

@@ -39,13 +39,15 @@ class AppSettings:
         return [f.path for f in self.folders if f.protected]
 
     def to_scan_settings(self, not_duplicates: frozenset = frozenset()) -> ScanSettings:
+        from engine.model.versions import active_model_path  # the version chosen in Model > Model versions
+
         min_score = SCAN_MIN_SCORE if self.threshold is None else min(SCAN_MIN_SCORE, self.threshold)
         return ScanSettings(roots=tuple(f.path for f in self.folders), exclude=tuple(self.exclude),
                             include_hidden=self.include_hidden, threshold=self.threshold, min_score=min_score,
                             device=self.device, use_cache=self.use_cache, cache_path=self.cache_path or None,
                             keep_rules=tuple(self.keep_rules) or DEFAULT_KEEP_RULES,
                             preferred_folders=tuple(self.preferred_folders), exact_only=self.exact_only,
-                            not_duplicates=not_duplicates)
+                            not_duplicates=not_duplicates, model_path=active_model_path())
 
 
 def settings_path() -> Path:

@@ -5,9 +5,10 @@ import argparse
 import sys
 from collections.abc import Sequence
 
+from engine.cli import models as models_cmd
 from engine.cli import scan as scan_cmd
 
-COMMANDS = {"scan": scan_cmd}
+COMMANDS = {"scan": scan_cmd, "models": models_cmd}
 
 
 def _optional_commands() -> None:

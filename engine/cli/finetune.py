@@ -1,0 +1,97 @@
+"""``finetune``: teach the model the user's idea of a duplicate from the pairs they labelled.
+
+The candidate is saved as a new version in the user data directory only if it is not worse than the current
+model on held-out labels, and then made active (``--no-activate`` keeps the current one). Ctrl-C cancels.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import sys
+import time
+
+from engine.cli.progressbar import ProgressBar
+from engine.model.inference import DEVICES
+from engine.progress import Cancelled, CancelToken, Progress
+
+
+def add_parser(sub) -> None:
+    p = sub.add_parser("finetune", help="fine-tune the model on the pairs you labelled",
+                       description="Fine-tune the model on the pairs you marked 'is / is not a duplicate'; the "
+                                   "result becomes a new model version (see `doppel models`).")
+    p.add_argument("--labels", metavar="DB", help="label database (default: the one in the user data directory)")
+    p.add_argument("--library", action="append", default=[], metavar="DIR",
+                   help="folders of your photos to mix in so the model does not forget (repeatable; default: "
+                        "the folders of the labelled photos)")
+    p.add_argument("--epochs", type=int, default=40)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--device", choices=DEVICES, default="auto")
+    p.add_argument("--replay-images", type=int, default=200, help="library photos mixed in (default 200)")
+    p.add_argument("--train-blocks", type=int, default=0, help="also train the last N backbone blocks (default 0)")
+    p.add_argument("--force", action="store_true", help="save the candidate even if it is not better")
+    p.add_argument("--no-activate", action="store_true", help="save the new version but keep using the current one")
+
+
+def library_files(folders: list[str], progress: Progress) -> list[str]:
+    from engine.discovery import discover
+    from engine.settings import ScanSettings
+
+    entries, _ = discover(folders, ScanSettings(roots=tuple(folders)), progress)
+    return [e.path for e in entries]
+
+
+def run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # busy-waiting threads are ruinous on a shared CPU
+    from engine.discovery import BadRootError
+    from engine.finetune import NEED_MORE, SAVED, FinetuneConfig, finetune
+    from engine.labels import LabelStore
+    from engine.model import versions
+    from engine.model.weights import ModelError
+
+    if args.labels and not os.path.isfile(args.labels):
+        print(f"doppel: error: no label database at {args.labels}", file=sys.stderr)
+        return 2
+    pairs = LabelStore(args.labels).pairs()
+    token = CancelToken()
+    bar = ProgressBar()
+    progress = Progress(bar, token)
+
+    def on_sigint(signum, frame) -> None:
+        if token.cancelled:
+            raise KeyboardInterrupt
+        token.cancel()
+
+    def log(line: str) -> None:
+        bar.close()
+        print(time.strftime("%H:%M:%S"), line, flush=True)
+
+    previous = signal.signal(signal.SIGINT, on_sigint)
+    try:
+        folders = args.library or sorted({os.path.dirname(p) for q in pairs for p in (q.path_a, q.path_b)
+                                          if os.path.isdir(os.path.dirname(p))})
+        library = library_files(folders, progress) if folders else []
+        cfg = FinetuneConfig(epochs=args.epochs, seed=args.seed, device=args.device,
+                             replay_images=args.replay_images, train_blocks=args.train_blocks)
+        result = finetune(pairs, library, cfg, progress, force=args.force, log=log)
+    except (Cancelled, KeyboardInterrupt):
+        bar.close()
+        print("doppel: cancelled; nothing was saved", file=sys.stderr)
+        return 130
+    except (BadRootError, ModelError) as exc:
+        bar.close()
+        print(f"doppel: error: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    bar.close()
+    print(result.message)
+    if result.status == NEED_MORE:
+        return 3
+    if result.status != SAVED:
+        return 1
+    if not args.no_activate:
+        versions.use_version(result.spec.model_id)
+        print(f"now using {result.spec.model_id}; `doppel models use bundled` switches back")
+    print(f"done in {result.seconds:.0f} s")
+    return 0

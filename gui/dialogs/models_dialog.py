@@ -1,0 +1,278 @@
+"""Model > Improve the model… and Model > Model versions…: fine-tuning on the user's labels, and choosing versions.
+
+Fine-tuning runs on the window's :class:`~gui.workers.TaskRunner` (the one place that owns threads) with progress
+and cancel; the dialog shows the current model and the candidate on the held-out labels. A saved candidate
+becomes the active version; scans then use it through ``AppSettings.to_scan_settings`` (the active version's
+folder as ``model_path``). The versions dialog switches between versions and back to the bundled model.
+"""
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMessageBox,
+    QProgressBar,
+    QPushButton,
+    QVBoxLayout,
+)
+
+from engine.model import versions
+from engine.model.weights import ModelError, load_spec
+from gui.signals import emit
+
+if TYPE_CHECKING:
+    from engine.finetune import FinetuneConfig, FinetuneResult
+    from gui.mainwindow import MainWindow
+
+PHASES = {"preparing": "Preparing", "reading labelled photos": "Reading the photos you labelled",
+          "checking the labels": "Checking what your labels reject", "augmenting library photos":
+          "Making copies of library photos", "features": "Analysing images", "preparing the new head":
+          "Preparing a new projection head", "training": "Training", "evaluating": "Comparing with the current model"}
+
+
+def _pct(x: float | None) -> str:
+    return "–" if x is None or x != x else f"{x:.0%}"
+
+
+def _num(x: float | None) -> str:
+    return "–" if x is None or x != x else f"{x:.3f}"
+
+
+def results_html(result: FinetuneResult) -> str:
+    """Current vs candidate on the held-out labels, as a small table."""
+    cur, cand = result.current, result.candidate
+    if cur is None or cand is None:
+        return ""
+    rows = [("Agreement with your held-out labels", _pct(cur.agreement), _pct(cand.agreement)),
+            ("Average precision on them", _num(cur.ap), _num(cand.ap)),
+            ("Finds copies of library photos (AP)", _num(result.replay_base_ap), _num(result.replay_candidate_ap))]
+    body = "".join(f"<tr><td>{a}</td><td align='right'>{b}</td><td align='right'><b>{c}</b></td></tr>"
+                   for a, b, c in rows)
+    learnt = result.details.get("rejected_families") or []
+    note = f"<p>From your labels: {', '.join(learnt)} copies are not duplicates.</p>" if learnt else ""
+    return (f"<table cellspacing='6'><tr><th></th><th>Current</th><th>New</th></tr>{body}</table>"
+            f"<p>{cur.pairs} of your {result.labels} labelled pairs were held out for this comparison.</p>{note}")
+
+
+class ImproveDialog(QDialog):
+    """Progress, cancel and the outcome of one fine-tuning run."""
+
+    finished_run = Signal(str)  # the engine status, "cancelled" or "failed"
+
+    def __init__(self, window: MainWindow, config: FinetuneConfig | None = None) -> None:
+        super().__init__(window)
+        self.setWindowTitle("Improve the model")
+        self.setObjectName("doppel-improve")
+        self.window_ = window
+        self.config = config
+        self.result: FinetuneResult | None = None
+        self.status = QLabel("Learning from the pairs you marked “Is / Not a duplicate”…", self)
+        self.status.setWordWrap(True)
+        self.bar = QProgressBar(self)
+        self.details = QLabel(self)
+        self.details.setTextFormat(Qt.TextFormat.RichText)
+        self.details.setWordWrap(True)
+        self.buttons = QDialogButtonBox(self)
+        self.cancel_button = self.buttons.addButton("Cancel", QDialogButtonBox.ButtonRole.RejectRole)
+        self.switch_back = self.buttons.addButton("Switch back", QDialogButtonBox.ButtonRole.ActionRole)
+        self.close_button = self.buttons.addButton("Close", QDialogButtonBox.ButtonRole.AcceptRole)
+        self.switch_back.hide()
+        self.close_button.setEnabled(False)
+        self.cancel_button.clicked.connect(self.cancel)
+        self.close_button.clicked.connect(self.accept)
+        self.switch_back.clicked.connect(self._switch_back)
+        layout = QVBoxLayout(self)
+        for w in (self.status, self.bar, self.details, self.buttons):
+            layout.addWidget(w)
+        self.resize(520, 260)
+        self.task = None
+        self._previous: str | None = None
+        self._started = 0.0
+
+    def start(self) -> None:
+        from engine.finetune import FinetuneConfig, finetune
+
+        window = self.window_
+        pairs = window.labels.pairs()
+        library = list(window.scan_result.catalog) if window.scan_result is not None else []
+        cfg = self.config or FinetuneConfig(device=window.settings.device)
+        self._previous = versions.active_version_id()
+        self._started = time.monotonic()
+        self.task = window.runner.run("finetune", lambda p: finetune(pairs, library, cfg, p),
+                                      on_done=self._done, on_error=self._failed, on_progress=self._progress,
+                                      on_cancel=self._cancelled)
+
+    def _progress(self, phase: str, done: int, total: int) -> None:
+        self.status.setText(PHASES.get(phase, phase) + "…")
+        self.bar.setRange(0, total if total else 0)
+        if total:
+            self.bar.setValue(min(done, total))
+
+    def _end(self, status: str, text: str) -> None:
+        self.task = None
+        self.bar.setRange(0, 1)
+        self.bar.setValue(1)
+        self.status.setText(text)
+        self.cancel_button.setEnabled(False)
+        self.close_button.setEnabled(True)
+        emit(self.finished_run, status)
+
+    def cancel(self) -> None:
+        if self.task is not None:
+            self.task.cancel()
+            self.status.setText("Cancelling…")
+        else:
+            self.reject()
+
+    def _cancelled(self) -> None:
+        self._end("cancelled", "Cancelled: nothing was saved; the model in use is unchanged.")
+
+    def _failed(self, message: str) -> None:
+        self._end("failed", f"Fine-tuning failed: {message}")
+
+    def _done(self, result: FinetuneResult) -> None:
+        from engine.finetune import SAVED
+
+        self.result = result
+        self.details.setText(results_html(result))
+        if result.status == SAVED:
+            versions.use_version(result.spec.model_id)
+            self.switch_back.show()
+            self.window_.statusBar().showMessage("Now using the improved model; scan again to apply it.", 15000)
+            text = (f"The new version is better on your held-out labels and is now in use ({result.spec.model_id}, "
+                    f"{time.monotonic() - self._started:.0f} s). Scan again to apply it; Model › Model versions… "
+                    "switches back at any time.")
+        else:
+            text = result.message
+        self._end(result.status, text)
+
+    def _switch_back(self) -> None:
+        versions.use_version(self._previous)
+        self.switch_back.hide()
+        self.status.setText(f"Switched back to {versions.describe(self._previous)}.")
+
+    def closeEvent(self, event) -> None:
+        if self.task is not None:
+            self.task.cancel()
+        super().closeEvent(event)
+
+
+class ModelsDialog(QDialog):
+    """The bundled model and the user's versions; the one in use is marked."""
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Model versions")
+        self.setObjectName("doppel-models")
+        self.list = QListWidget(self)
+        self.info = QLabel(self)
+        self.info.setWordWrap(True)
+        self.use_button = QPushButton("Use selected", self)
+        self.bundled_button = QPushButton("Use the bundled model", self)
+        self.remove_button = QPushButton("Remove…", self)
+        close = QPushButton("Close", self)
+        self.use_button.clicked.connect(self.use_selected)
+        self.bundled_button.clicked.connect(lambda: self.use(None))
+        self.remove_button.clicked.connect(self.remove_selected)
+        close.clicked.connect(self.accept)
+        self.list.currentItemChanged.connect(lambda *_: self._selection_changed())
+        row = QHBoxLayout()
+        for b in (self.use_button, self.bundled_button, self.remove_button):
+            row.addWidget(b)
+        row.addStretch(1)
+        row.addWidget(close)
+        layout = QVBoxLayout(self)
+        layout.addWidget(QLabel("Scans use the model marked “in use”. Versions come from Model › Improve the "
+                                "model…; the bundled model is never changed.", self))
+        layout.addWidget(self.list, 1)
+        layout.addWidget(self.info)
+        layout.addLayout(row)
+        self.resize(600, 360)
+        self.refresh()
+
+    def refresh(self) -> None:
+        active = versions.active_version_id()
+        self.list.clear()
+        try:
+            bundled = load_spec(None).model_id
+        except ModelError:
+            bundled = "unavailable"
+        entries = [(None, f"Bundled model ({bundled})", "")]
+        for v in versions.list_versions():
+            cand = v.summary.get("candidate", {})
+            when = time.strftime("%Y-%m-%d %H:%M", time.localtime(v.created))
+            entries.append((v.model_id, f"{v.model_id} — {when}, {v.summary.get('labels', '?')} labels",
+                            f"Held-out agreement {_pct(v.summary.get('current', {}).get('agreement'))} → "
+                            f"{_pct(cand.get('agreement'))} when it was made."))
+        for model_id, text, tip in entries:
+            item = QListWidgetItem(text + ("   (in use)" if model_id == active else ""))
+            item.setData(Qt.ItemDataRole.UserRole, model_id)
+            item.setToolTip(tip)
+            font = item.font()
+            font.setBold(model_id == active)
+            item.setFont(font)
+            self.list.addItem(item)
+            if model_id == active:
+                self.list.setCurrentItem(item)
+        self._selection_changed()
+
+    def selected_id(self) -> str | None:
+        item = self.list.currentItem()
+        return item.data(Qt.ItemDataRole.UserRole) if item is not None else None
+
+    def _selection_changed(self) -> None:
+        item = self.list.currentItem()
+        self.info.setText(item.toolTip() if item is not None else "")
+        self.remove_button.setEnabled(self.selected_id() is not None)
+
+    def use(self, model_id: str | None) -> None:
+        try:
+            versions.use_version(model_id)
+        except ModelError as exc:
+            QMessageBox.warning(self, "Model versions", str(exc))
+        self.refresh()
+
+    def use_selected(self) -> None:
+        self.use(self.selected_id())
+
+    def remove_selected(self, confirm: bool = True) -> None:
+        model_id = self.selected_id()
+        if model_id is None:
+            return
+        if confirm and QMessageBox.question(self, "Remove version", f"Delete version {model_id}?") != \
+                QMessageBox.StandardButton.Yes:
+            return
+        try:
+            versions.remove_version(model_id)
+        except (ModelError, OSError) as exc:
+            QMessageBox.warning(self, "Model versions", str(exc))
+        self.refresh()
+
+
+def improve_model(window: MainWindow, config: FinetuneConfig | None = None) -> ImproveDialog:
+    """Model › Improve the model…: open the progress dialog and start fine-tuning on a worker (one at a time)."""
+    running = getattr(window, "improve_dialog", None)
+    if running is not None and running.task is not None:
+        running.show()
+        running.raise_()
+        return running
+    dialog = ImproveDialog(window, config)
+    window.improve_dialog = dialog
+    dialog.show()
+    dialog.start()
+    return dialog
+
+
+def show_models(window: MainWindow) -> ModelsDialog:
+    dialog = ModelsDialog(window)
+    window.models_dialog = dialog
+    dialog.show()
+    return dialog

@@ -1,0 +1,95 @@
+"""Model › Improve the model… runs fine-tuning on a worker; Model › Model versions… switches the model scans use."""
+from __future__ import annotations
+
+from gui_helpers import make_photo
+
+from engine.finetune import FinetuneConfig
+from engine.model import versions
+
+TINY = FinetuneConfig(epochs=1, min_steps=2, replay_images=4, replay_views=1, detect_families=False,
+                      device="cpu", workers=1)
+
+
+def _menu_actions(window, title: str) -> list[str]:
+    for act in window.menuBar().actions():
+        if act.text().replace("&", "") == title:
+            return [a.text() for a in act.menu().actions()]
+    return []
+
+
+def _label_pairs(window, tmp_path, n: int) -> None:
+    for i in range(n):
+        a = make_photo(tmp_path / "lib" / f"a{i}.png", i)
+        b = make_photo(tmp_path / "lib" / f"b{i}.png", i + 50)
+        window.labels.add(a, b, i % 3 == 0)
+
+
+def test_model_menu_has_the_actions(window) -> None:
+    assert _menu_actions(window, "Model") == ["Improve the model…", "Model versions…"]
+    assert window.improve_action.isEnabled()
+
+
+def test_few_labels_say_how_many_more(window, qtbot, tmp_path) -> None:
+    _label_pairs(window, tmp_path, 3)
+    window.improve_action.trigger()
+    dialog = window.improve_dialog
+    with qtbot.waitSignal(dialog.finished_run, timeout=20000) as sig:
+        pass
+    assert sig.args == ["need-more-labels"]
+    assert "7 more" in dialog.status.text()
+    assert versions.list_versions() == []
+    dialog.close()
+
+
+def test_runs_on_a_worker_and_finishes(window, qtbot, tmp_path) -> None:
+    from gui.dialogs.models_dialog import improve_model
+
+    _label_pairs(window, tmp_path, 10)
+    dialog = improve_model(window, TINY)
+    assert dialog.task is not None and window.runner.busy  # off the GUI thread
+    with qtbot.waitSignal(dialog.finished_run, timeout=120000) as sig:
+        pass
+    assert sig.args[0] in ("saved", "not-better"), dialog.status.text()
+    assert "Current" in dialog.details.text() and dialog.close_button.isEnabled()
+    if sig.args[0] == "saved":  # the new version is in use, and scans get its folder
+        assert versions.active_version_id() == dialog.result.spec.model_id
+        assert window.settings.to_scan_settings().model_path == dialog.result.spec.folder
+        dialog.switch_back.click()
+        assert versions.active_model_path() is None
+    dialog.close()
+
+
+def test_cancel_leaves_the_model_alone(window, qtbot, tmp_path) -> None:
+    from gui.dialogs.models_dialog import improve_model
+
+    _label_pairs(window, tmp_path, 10)
+    dialog = improve_model(window, TINY)
+    dialog.cancel()
+    with qtbot.waitSignal(dialog.finished_run, timeout=60000) as sig:
+        pass
+    assert sig.args[0] in ("cancelled", "saved", "not-better")  # a very fast run may finish first
+    if sig.args[0] == "cancelled":
+        assert versions.list_versions() == [] and versions.active_model_path() is None
+    dialog.close()
+
+
+def test_versions_dialog_switches_and_scans_follow(window, qtbot) -> None:
+    from engine.model.weights import build_network, load_spec
+    from gui.dialogs.models_dialog import show_models
+
+    bundled = load_spec(None)
+    v = versions.save_version(bundled, build_network(bundled).state_dict(), "test")
+    dialog = show_models(window)
+    assert dialog.list.count() == 2 and "(in use)" in dialog.list.item(0).text()
+    dialog.list.setCurrentRow(1)
+    dialog.use_button.click()
+    assert versions.active_version_id() == v.model_id
+    assert window.settings.to_scan_settings().model_path == v.folder
+    assert "(in use)" in dialog.list.item(1).text()
+    dialog.bundled_button.click()
+    assert versions.active_model_path() is None
+    assert window.settings.to_scan_settings().model_path is None
+    dialog.list.setCurrentRow(1)
+    dialog.remove_selected(confirm=False)
+    assert dialog.list.count() == 1 and versions.list_versions() == []
+    dialog.close()
