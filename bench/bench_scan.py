@@ -12,6 +12,7 @@ Writes the tables to bench/RESULTS.md.
 from __future__ import annotations
 
 import argparse
+import json
 import shutil
 import sys
 import time
@@ -98,7 +99,16 @@ def main() -> None:
     cache = runs / "cache.sqlite3"
     pairs = runs / "engine-pairs.csv"
     cold, peak = scan_cli(bench / "images", pairs, cache, ["--min-score", "0.01"])
-    warm, _ = scan_cli(bench / "images", runs / "engine-pairs-warm.csv", cache, ["--min-score", "0.01"])
+    # cached rescans: best of three (the machine is shared), with the engine's own timing from the JSON
+    warm_runs, inproc = [], []
+    for r in range(3):
+        doc = runs / f"warm{r}.json"
+        warm_runs.append(scan_cli(bench / "images", runs / "engine-pairs-warm.csv", cache,
+                                  ["--min-score", "0.01", "--groups-json", str(doc)])[0])
+        stats = json.loads(doc.read_text())["stats"]
+        assert stats["decoded"] == 0, "a rescan of an unchanged folder must decode nothing"
+        inproc.append(stats["timings"]["total"])
+    warm, warm_engine = min(warm_runs), min(inproc)
     ev = evaluate(bench, pairs, spec.threshold)
     ph_pairs = runs / "phash-pairs.csv"
     ph_time = phash_pairs(files, ph_pairs, processes=2)
@@ -119,9 +129,11 @@ def main() -> None:
              table([[f, fmt(ev["recall_by_family"].get(f, {}).get("recall", float("nan"))),
                      fmt(ph["recall_by_family"].get(f, {}).get("recall", float("nan")))] for f in fam],
                    ["family", "engine", "pHash"]), ""]
-    body += [f"Cached rescan of the unchanged dev bench (CLI, start-up included): {fmt(warm, 2)} s = "
-             f"**{n / warm:,.0f} files/s** (target >= 5,000). Peak memory of the cold dev-bench scan: "
-             f"**{peak} MB** RSS.\n"]
+    body += [f"Cached rescan of the unchanged dev bench, best of 3: {fmt(warm, 2)} s for the whole CLI process "
+             f"(Python start-up and imports included) = **{n / warm:,.0f} files/s**; the scan itself (discovery, "
+             f"cache look-ups, search, grouping) {fmt(warm_engine, 3)} s = **{n / warm_engine:,.0f} files/s** "
+             f"(target >= 5,000; runs: {', '.join(fmt(w, 2) for w in warm_runs)} s). Peak memory of the cold "
+             f"dev-bench scan: **{peak} MB** RSS.\n"]
     print("\n".join(body))
 
     if not args.skip_camera:
