@@ -4,6 +4,7 @@ user's labels reject. No threads and no Qt; the orchestration and the decisions 
 """
 from __future__ import annotations
 
+import os
 import random
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -52,10 +53,10 @@ def replay_views(job: tuple[str, int, int, int, tuple[str, ...], tuple[str, ...]
         out = [clean]
         fams = {k: FAMILIES[k] for k in allowed}
         for v in range(views):
-            rng = random.Random(f"{seed}:{path}:{v}")
+            rng = random.Random(f"{seed}:{os.path.basename(path)}:{v}")
             out.append(squash(random_view(src, rng, fams)[0] if fams else encode(src, rng), size))
         for name in rejected:
-            rng = random.Random(f"{seed}:{path}:{name}")
+            rng = random.Random(f"{seed}:{os.path.basename(path)}:{name}")
             out.append(squash(encode(FAMILIES[name][0](src, rng).convert("RGB"), rng), size))
         return out
     except Exception:  # noqa: BLE001
@@ -69,7 +70,8 @@ def family_views(job: tuple[str, int, int]) -> list[np.ndarray] | None:
     path, size, seed = job
     try:
         src = augment_source(path, size)
-        return [squash(FAMILIES[name][0](src, random.Random(f"{seed}:{path}:{name}")).convert("RGB"), size)
+        key = f"{seed}:{os.path.basename(path)}"  # not the full path: a moved library must train the same
+        return [squash(FAMILIES[name][0](src, random.Random(f"{key}:{name}")).convert("RGB"), size)
                 for name in FAMILIES]
     except Exception:  # noqa: BLE001
         return None
