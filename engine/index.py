@@ -4,22 +4,39 @@ Exact search (up to EXACT_MAX_ROWS vectors) multiplies tiles of TILE x TILE rows
 similarities that pass the distance limit, and merges them into a running top-k per row: memory is
 O(N*k + TILE^2) whatever N is, and each tile is computed once (tiles below the diagonal are the transpose).
 
-Above EXACT_MAX_ROWS the search is approximate, with faiss ``IndexIVFFlat`` (Euclidean). Measured on the 2-core
-development machine (AMD EPYC, shared with other jobs, so times vary by up to 2x), 1,000,000 unit vectors,
-k=16, recall@16 on 20,000 queries against exact search, near-duplicate recall = nearest neighbours within 0.5
-found, on clustered data (70% singletons, 30% in groups of 3 at distance ~0.2):
+Above EXACT_MAX_ROWS the search is approximate: a faiss inverted file (Euclidean, nlist ~ sqrt(16 N) cells,
+nprobe 16) over fp16 codes, ``IndexIVFScalarQuantizer(QT_fp16)``. The distances of the pairs found are then
+recomputed exactly from the float32 vectors.
 
-    method                              data        build+search   peak RSS   recall@16   near-dup recall
-    faiss IVFFlat nlist=4096 nprobe=16  random 256  see bench/RESULTS.md and the table below
-    ...
+Measured with a scratch script (not kept) on the 2-core development machine (AMD EPYC), which other jobs loaded
+unevenly (load 1 to 9): the IVFFlat and hnswlib rows ran at 6-9, the fp16 rows at 1-4, so compare CPU seconds.
+1,000,000 vectors, k=16; recall@16 of 20,000 queries against exact search; "near-dup" = share of true nearest
+neighbours within distance 0.5 that were found, on clustered data (70% unrelated, 30% in groups of 3 at distance
+~0.2, which is what duplicate embeddings look like):
 
-HNSW (faiss ``IndexHNSWFlat`` M=32 and hnswlib M=16) already took 110-140 s at 100,000 vectors of dimension 256
-(build and search are both O(N log N) graph walks with poor cache locality); at 1,000,000 they did not fit the
-10-minute budget on 2 cores. IVF spends its time in BLAS (the coarse quantiser) and in short contiguous scans,
-and a near-duplicate is almost always in the same cell as its original or one of the nprobe nearest, so
-it finds near-duplicates as well as HNSW while costing a fraction. Uniformly random vectors are the worst case
-for both (every point is about sqrt(2) from every other, the "neighbours" are noise); real embeddings are
-clustered and duplicates are very close, which is what matters here.
+    index (1M vectors)                   data        wall s   CPU s   peak RSS   recall@16   near-dup
+    IVF fp16 4096 lists, nprobe 16       clustered 256  166     238    2.1 GB       0.09 *      0.9998
+    IVF fp16 4096 lists, nprobe 16       random 256     214      -     1.8 GB         -         -   (bench)
+    IVFFlat 4096 lists, nprobe 16        clustered 256  587     332    3.4 GB **    0.09 *      0.9998
+    IVFFlat 4096 lists, nprobe 16        random 256     508     317    3.4 GB **    0.05        -
+    IVFFlat 4096 lists, nprobe 16        random 128     275     182    1.5 GB       0.09        -
+    IVFFlat 2048 lists, nprobe 8         clustered 256  346     249    2.8 GB       0.08 *      0.993
+    hnswlib M=16 efC=64 ef=32            random 256    1193     850    2.4 GB       0.07        -
+    (* the 70% unrelated rows' "neighbours" are noise, so recall@16 means little there; the near-duplicates are
+    what a scan needs. ** before results were trimmed per row as they arrive. Peak RSS includes the 1 GB of
+    vectors; the 2 GB-ish figures include the measuring script's own arrays.)
+
+At 100,000 x 256 (clustered), HNSW was already slow here: faiss ``IndexHNSWFlat`` M=32 138 s and hnswlib M=16
+111 s against 35 s for IVF, with near-dup recall 0.994 / 1.000 / 1.000. Graph insertion is a chain of random
+memory accesses that two cores cannot hide; IVF spends its time in BLAS (the coarse quantiser) and in short
+contiguous scans. At 1M hnswlib took 20 minutes, twice the budget, for a recall on random data (the worst case:
+every point is about sqrt(2) from every other, so "neighbours" are noise) barely better than IVF's. A
+near-duplicate is almost always in its original's cell or one of the 16 nearest, so IVF finds 99.98% of them,
+which is what matters.
+
+fp16 codes instead of float32 (``IndexIVFFlat``) halve the index's memory and the bytes each
+query scans: at 250,000 clustered vectors search took 26 CPU s instead of 38 (8-bit codes: 28), with the same
+near-duplicate pair recall (0.99999); nprobe 8 would have cost 24 CPU s at a recall of 0.9997.
 """
 from __future__ import annotations
 
@@ -35,6 +52,8 @@ TILE = 4096  # rows per side of an exact tile: 64 MiB of float32 similarities
 IVF_NPROBE = 16  # cells visited per query; near-duplicates sit in the same or an adjacent cell
 IVF_TRAIN_PER_LIST = 40  # k-means training points per cell (faiss warns below 39)
 ANN_BATCH = 16_384  # queries per faiss call: progress and cancellation between calls
+_FP16_SLACK = 1e-2  # fp16 codes move distances by ~1e-3; the exact distance decides
+_PAIR_CHUNK = 16_384  # pairs whose exact distance is computed at once (2 x 16 MiB at D=256)
 
 
 def nearest_pairs(vectors: np.ndarray, k: int, max_distance: float, progress: Progress = NULL_PROGRESS,
@@ -56,10 +75,10 @@ def nearest_pairs(vectors: np.ndarray, k: int, max_distance: float, progress: Pr
     if method == "auto":
         method = "exact" if n <= EXACT_MAX_ROWS else "ann"
     if method == "exact":
-        src, dst, sim = _exact_knn(x, k, max_distance, progress)
+        src, dst, _ = _exact_knn(x, k, max_distance, progress)
     else:
-        src, dst, sim = _ivf_knn(x, k, max_distance, progress)
-    return _pairs(src, dst, sim, n)
+        src, dst, _ = _ivf_knn(x, k, max_distance, progress)
+    return _pairs(x, src, dst, max_distance)
 
 
 def _empty() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -175,7 +194,7 @@ def _ivf_knn(x: np.ndarray, k: int, max_distance: float,
     total = 1 + 2 * len(batches)
     progress.report("search", 0, total)
     quantiser = faiss.IndexFlatL2(d)
-    index = faiss.IndexIVFFlat(quantiser, d, nlist, faiss.METRIC_L2)
+    index = faiss.IndexIVFScalarQuantizer(quantiser, d, nlist, faiss.ScalarQuantizer.QT_fp16, faiss.METRIC_L2)
     index.cp.seed = 1234
     index.cp.niter = 10  # the centroids only route queries; a rough clustering loses nothing measurable
     index.cp.min_points_per_centroid = 1
@@ -189,7 +208,7 @@ def _ivf_knn(x: np.ndarray, k: int, max_distance: float,
         done += 1
         progress.report("search", done, total)
     index.nprobe = nprobe
-    limit = np.float32(max_distance) ** 2
+    limit = np.float32(max_distance + _FP16_SLACK) ** 2  # _pairs applies the exact limit
     parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
     for b0 in batches:
         d2, ids = index.search(x[b0:b0 + ANN_BATCH], k + 1)  # +1: the query itself, usually first
@@ -206,12 +225,23 @@ def _ivf_knn(x: np.ndarray, k: int, max_distance: float,
     return src, dst, sim
 
 
-def _pairs(src: np.ndarray, dst: np.ndarray, sim: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Directed top-k hits -> unique undirected pairs i < j with their Euclidean distance."""
+def _pairs(x: np.ndarray, src: np.ndarray, dst: np.ndarray,
+           max_distance: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Directed top-k hits -> unique pairs i < j within the limit, with exact Euclidean distances.
+
+    Computed from the vectors, not from ``2 - 2 cos`` (which loses the digits that matter for near-identical
+    images) nor from the fp16 codes, so both methods report the same distance for the same pair.
+    """
+    n = len(x)
     if not len(src):
         return _empty()
     keys = np.minimum(src, dst).astype(np.int64) * n
     keys += np.maximum(src, dst)
-    keys, first = np.unique(keys, return_index=True)
-    dist = np.sqrt(np.clip(2.0 - 2.0 * sim[first].astype(np.float64), 0.0, None)).astype(np.float32)
-    return keys // n, keys % n, dist
+    keys = np.unique(keys)
+    i, j = keys // n, keys % n
+    dist = np.empty(len(keys), np.float32)
+    for c0 in range(0, len(keys), _PAIR_CHUNK):
+        diff = x[i[c0:c0 + _PAIR_CHUNK]] - x[j[c0:c0 + _PAIR_CHUNK]]
+        dist[c0:c0 + _PAIR_CHUNK] = np.sqrt(np.einsum("ij,ij->i", diff, diff))
+    keep = dist <= max_distance
+    return i[keep], j[keep], dist[keep]
