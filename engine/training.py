@@ -23,97 +23,26 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from engine.calibration import (  # noqa: F401  (re-exported: training is where callers look for them)
+    average_precision,
+    best_f1,
+    choose_threshold,
+    fit_calibration,
+    pair_distances,
+)
+from engine.losses import (  # noqa: F401
+    ContrastiveLoss,
+    Miner,
+    TripletLoss,
+    euclidean,
+    hard_miner,
+    make_loss,
+    semihard_miner,
+    squared_euclidean,
+)
 from engine.progress import NULL_PROGRESS, Progress
 
 IMG_EXT = (".jpg", ".jpeg", ".png", ".webp")
-
-
-# ================================================================================================ distances
-def euclidean(x: torch.Tensor) -> torch.Tensor:
-    """Pairwise Euclidean distances of the rows of ``x`` (N x N)."""
-    return squared_euclidean(x).clamp_min(1e-12).sqrt()
-
-
-def squared_euclidean(x: torch.Tensor) -> torch.Tensor:
-    sq = (x * x).sum(1)
-    return (sq[:, None] + sq[None, :] - 2 * x @ x.T).clamp_min(0)
-
-
-# ================================================================================================ miners
-Miner = Callable[[torch.Tensor, torch.Tensor, float], tuple[torch.Tensor, torch.Tensor, torch.Tensor]]
-
-
-def _positive_pairs(labels: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    same = labels[:, None] == labels[None, :]
-    same.fill_diagonal_(False)
-    return same.nonzero(as_tuple=True)
-
-
-def hard_miner(dist: torch.Tensor, labels: torch.Tensor, margin: float):
-    """Every ordered positive pair (a, p) with the closest negative of a in the batch."""
-    a, p = _positive_pairs(labels)
-    neg = (labels[:, None] != labels[None, :])
-    d = dist.detach().masked_fill(~neg, float("inf"))
-    return a, p, d[a].argmin(1)
-
-
-def semihard_miner(dist: torch.Tensor, labels: torch.Tensor, margin: float):
-    """FaceNet's semi-hard negatives: the closest negative farther than the positive; the hardest if none is."""
-    a, p = _positive_pairs(labels)
-    neg = (labels[:, None] != labels[None, :])
-    d = dist.detach()
-    d_an = d[a].masked_fill(~neg[a], float("inf"))  # P x N
-    d_ap = d[a, p][:, None]
-    semi = d_an.masked_fill(d_an <= d_ap, float("inf"))
-    n_semi = semi.argmin(1)
-    n_hard = d_an.argmin(1)
-    has_semi = torch.isfinite(semi.gather(1, n_semi[:, None]))[:, 0]
-    return a, p, torch.where(has_semi, n_semi, n_hard)
-
-
-MINERS: dict[str, Miner] = {"hard": hard_miner, "semihard": semihard_miner}
-
-
-# ================================================================================================ losses
-class TripletLoss(nn.Module):
-    """mean over mined triplets of max(||a-p||^2 - ||a-n||^2 + alpha, 0)."""
-
-    def __init__(self, margin: float = 0.2, distance=squared_euclidean, miner: Miner = semihard_miner) -> None:
-        super().__init__()
-        self.margin, self.distance, self.miner = margin, distance, miner
-
-    def forward(self, emb: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
-        d = self.distance(emb)
-        a, p, n = self.miner(d, labels, self.margin)
-        return F.relu(d[a, p] - d[a, n] + self.margin).mean()
-
-
-class ContrastiveLoss(nn.Module):
-    """mean over pairs of (1-Y)/2 D^2 + Y/2 max(0, m-D)^2, Y = 1 for a dissimilar pair.
-
-    Pairs: every positive pair in the batch and, for each of them, the negative the miner picks for its anchor.
-    """
-
-    def __init__(self, margin: float = 1.0, distance=euclidean, miner: Miner = semihard_miner) -> None:
-        super().__init__()
-        self.margin, self.distance, self.miner = margin, distance, miner
-
-    def forward(self, emb: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
-        d = self.distance(emb)
-        a, p, n = self.miner(d, labels, self.margin)
-        d_pos, d_neg = d[a, p], d[a, n]
-        dist = torch.cat([d_pos, d_neg])
-        y = torch.cat([torch.zeros_like(d_pos), torch.ones_like(d_neg)])
-        return ((1 - y) * 0.5 * dist ** 2 + y * 0.5 * F.relu(self.margin - dist) ** 2).mean()
-
-
-def make_loss(name: str, mining: str = "semihard", margin: float | None = None) -> nn.Module:
-    miner = MINERS[mining]
-    if name == "triplet":
-        return TripletLoss(0.2 if margin is None else margin, squared_euclidean, miner)
-    if name == "contrastive":
-        return ContrastiveLoss(1.0 if margin is None else margin, euclidean, miner)
-    raise ValueError(f"unknown loss {name!r} (triplet or contrastive)")
 
 
 # ================================================================================================ the network split
@@ -293,79 +222,6 @@ def embed_cache(split: SplitBranch, maps: np.ndarray, device, batch: int = 64) -
         for i in range(0, len(flat), batch):
             out.append(split.tail(_cl(torch.from_numpy(np.asarray(flat[i:i + batch])).float().to(device))).cpu())
     return torch.cat(out).numpy()
-
-
-def pair_distances(emb: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Distances and same-photo flags of every unordered pair (i < j)."""
-    d = euclidean(torch.from_numpy(emb)).numpy()
-    iu = np.triu_indices(len(emb), 1)
-    return d[iu], (labels[:, None] == labels[None, :])[iu]
-
-
-def average_precision(dist: np.ndarray, same: np.ndarray) -> float:
-    order = np.argsort(dist, kind="stable")
-    hits = same[order].astype(np.float64)
-    prec = np.cumsum(hits) / np.arange(1, len(hits) + 1)
-    return float((prec * hits).sum() / max(hits.sum(), 1))
-
-
-def best_f1(dist: np.ndarray, same: np.ndarray) -> tuple[float, float, float, float]:
-    """(f1, precision, recall, distance threshold) at the best cut."""
-    order = np.argsort(dist, kind="stable")
-    hits = same[order]
-    tp = np.cumsum(hits)
-    k = np.arange(1, len(hits) + 1)
-    prec, rec = tp / k, tp / max(hits.sum(), 1)
-    f1 = 2 * prec * rec / np.maximum(prec + rec, 1e-12)
-    i = int(f1.argmax())
-    return float(f1[i]), float(prec[i]), float(rec[i]), float(dist[order][i])
-
-
-def choose_threshold(dist: np.ndarray, same: np.ndarray, min_precision: float = 0.99) -> tuple[float, float, float,
-                                                                                              float]:
-    """(distance, f1, precision, recall) of the best-F1 cut among those with precision >= ``min_precision``.
-
-    Falls back to the plain best-F1 cut when no cut is that precise. A wrong merge costs the user more than a
-    missed one (they may delete the file), hence the precision floor.
-    """
-    order = np.argsort(dist, kind="stable")
-    hits = same[order]
-    tp = np.cumsum(hits)
-    k = np.arange(1, len(hits) + 1)
-    prec, rec = tp / k, tp / max(hits.sum(), 1)
-    f1 = 2 * prec * rec / np.maximum(prec + rec, 1e-12)
-    ok = prec >= min_precision
-    i = int(np.where(ok, f1, -1).argmax()) if ok.any() else int(f1.argmax())
-    return float(dist[order][i]), float(f1[i]), float(prec[i]), float(rec[i])
-
-
-def fit_calibration(dist: np.ndarray, same: np.ndarray, balanced: bool = False, iters: int = 50) -> tuple[float,
-                                                                                                      float]:
-    """Logistic regression of same ~ distance: score = P(duplicate | distance).
-
-    ``balanced=False`` keeps the pairs' own prior (on the validation split, every pair of 2,000 views: about one
-    duplicate pair in 700, like a photo library), so 0.5 means "as likely duplicate as not" in such a
-    collection. ``balanced=True`` weights the classes equally (0.5 = likelihood ratio 1), which puts the useful
-    range of scores within a hair of 1.0. Returns (scale, offset) for score = sigmoid(scale * (offset - distance)).
-    """
-    x = dist.astype(np.float64)
-    y = same.astype(np.float64)
-    if balanced:
-        w = np.where(y > 0, 0.5 / max(y.sum(), 1), 0.5 / max((1 - y).sum(), 1))
-    else:
-        w = np.full(len(y), 1.0 / max(len(y), 1))
-    a, b = 0.0, -1.0  # logit = a + b x
-    for _ in range(iters):  # Newton steps with a small ridge
-        p = 1 / (1 + np.exp(-(a + b * x)))
-        g = np.array([(w * (p - y)).sum(), (w * (p - y) * x).sum()]) + 1e-6 * np.array([a, b])
-        s = w * p * (1 - p)
-        h = np.array([[s.sum(), (s * x).sum()], [(s * x).sum(), (s * x * x).sum()]]) + 1e-6 * np.eye(2)
-        step = np.linalg.solve(h, g)
-        a, b = a - step[0], b - step[1]
-        if np.abs(step).max() < 1e-9:
-            break
-    scale = -b
-    return float(scale), float(a / scale)
 
 
 def validate(split: SplitBranch, maps: np.ndarray, device) -> dict:
