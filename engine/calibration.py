@@ -21,16 +21,20 @@ def average_precision(dist: np.ndarray, same: np.ndarray) -> float:
     return float((prec * hits).sum() / max(hits.sum(), 1))
 
 
-def best_f1(dist: np.ndarray, same: np.ndarray) -> tuple[float, float, float, float]:
-    """(f1, precision, recall, distance threshold) at the best cut."""
+def _cuts(dist: np.ndarray, same: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Every cut of the pairs ranked by distance: (sorted distances, precision, recall, F1) at each."""
     order = np.argsort(dist, kind="stable")
     hits = same[order]
     tp = np.cumsum(hits)
-    k = np.arange(1, len(hits) + 1)
-    prec, rec = tp / k, tp / max(hits.sum(), 1)
-    f1 = 2 * prec * rec / np.maximum(prec + rec, 1e-12)
+    prec, rec = tp / np.arange(1, len(hits) + 1), tp / max(hits.sum(), 1)
+    return dist[order], prec, rec, 2 * prec * rec / np.maximum(prec + rec, 1e-12)
+
+
+def best_f1(dist: np.ndarray, same: np.ndarray) -> tuple[float, float, float, float]:
+    """(f1, precision, recall, distance threshold) at the best cut."""
+    sorted_dist, prec, rec, f1 = _cuts(dist, same)
     i = int(f1.argmax())
-    return float(f1[i]), float(prec[i]), float(rec[i]), float(dist[order][i])
+    return float(f1[i]), float(prec[i]), float(rec[i]), float(sorted_dist[i])
 
 
 def choose_threshold(dist: np.ndarray, same: np.ndarray, min_precision: float = 0.99) -> tuple[float, float, float,
@@ -40,15 +44,10 @@ def choose_threshold(dist: np.ndarray, same: np.ndarray, min_precision: float = 
     Falls back to the plain best-F1 cut when no cut is that precise. A wrong merge costs the user more than a
     missed one (they may delete the file), hence the precision floor.
     """
-    order = np.argsort(dist, kind="stable")
-    hits = same[order]
-    tp = np.cumsum(hits)
-    k = np.arange(1, len(hits) + 1)
-    prec, rec = tp / k, tp / max(hits.sum(), 1)
-    f1 = 2 * prec * rec / np.maximum(prec + rec, 1e-12)
+    sorted_dist, prec, rec, f1 = _cuts(dist, same)
     ok = prec >= min_precision
     i = int(np.where(ok, f1, -1).argmax()) if ok.any() else int(f1.argmax())
-    return float(dist[order][i]), float(f1[i]), float(prec[i]), float(rec[i])
+    return float(sorted_dist[i]), float(f1[i]), float(prec[i]), float(rec[i])
 
 
 def fit_calibration(dist: np.ndarray, same: np.ndarray, balanced: bool = False, iters: int = 50) -> tuple[float,
