@@ -1,4 +1,5 @@
 """Doppel: start the GUI, or the command-line interface when given a subcommand."""
+
 from __future__ import annotations
 
 import multiprocessing

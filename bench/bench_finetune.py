@@ -13,6 +13,7 @@ bench. The user's library for replay is the bench's images. Also measured once: 
 block beside the head (``--train-blocks 1``). Every image's block-15 input is computed once with the starting
 model and cached, so each candidate (head and last block only) is scored on all 3,000 images in seconds.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -56,25 +57,33 @@ def notion_label(notion: str, transform: str) -> int:
     return int(transform != FLIPPED.get(notion))
 
 
-def make_labels(notion: str, n: int, pool: list[str], copies: dict[str, list[str]], transform: dict[str, str],
-                others: list[str], seed: int) -> list[tuple[str, str, bool]]:
+def make_labels(
+    notion: str,
+    n: int,
+    pool: list[str],
+    copies: dict[str, list[str]],
+    transform: dict[str, str],
+    others: list[str],
+    seed: int,
+) -> list[tuple[str, str, bool]]:
     """n labels from the originals in ``pool``: pairs the notion flips first (up to a third), then other copies
     (about 70%), and unrelated pairs (original vs a distractor) for the rest."""
     rng = random.Random(f"{seed}:{notion}:{n}")
     pairs = [(o, c) for o in pool for c in copies[o]]
     rng.shuffle(pairs)
-    flipped = [p for p in pairs if notion_label(notion, transform[p[1]]) != 1][:n // 3]
+    flipped = [p for p in pairs if notion_label(notion, transform[p[1]]) != 1][: n // 3]
     taken = set(flipped)
     rest = [p for p in pairs if p not in taken]
     n_neg = max(1, n // 6)
-    chosen = flipped + rest[:n - len(flipped) - n_neg]
+    chosen = flipped + rest[: n - len(flipped) - n_neg]
     labels = [(a, b, bool(notion_label(notion, transform[b]))) for a, b in chosen]
     labels += [(rng.choice(pool), d, False) for d in rng.sample(others, n - len(labels))]
     return labels
 
 
-def heldout_pairs(notion: str, held: list[str], copies: dict[str, list[str]], transform: dict[str, str],
-                  others: list[str], seed: int) -> tuple[list[tuple[str, str]], np.ndarray, np.ndarray]:
+def heldout_pairs(
+    notion: str, held: list[str], copies: dict[str, list[str]], transform: dict[str, str], others: list[str], seed: int
+) -> tuple[list[tuple[str, str]], np.ndarray, np.ndarray]:
     """Every (original, copy) pair of the held-out originals plus as many unrelated pairs; labels; crop flags."""
     rng = random.Random(f"{seed}:held")
     pos = [(o, c) for o in held for c in copies[o]]
@@ -110,13 +119,17 @@ def cached_maps(spec, paths: list[str]) -> np.ndarray:
     t0 = time.monotonic()
     with ThreadPoolExecutor(2) as pool:
         for i in range(0, len(paths), 64):
-            ims = list(pool.map(lambda p: np.asarray(load_for_model(p, spec.input_size)[0]), paths[i:i + 64]))
+            ims = list(pool.map(lambda p: np.asarray(load_for_model(p, spec.input_size)[0]), paths[i : i + 64]))
             x = torch.from_numpy(np.stack(ims))
             x = ((x.permute(0, 3, 1, 2).float() - spec.mean) / spec.std).contiguous(memory_format=torch.channels_last)
             with torch.inference_mode():
                 maps.append(split.front(x).half().numpy())
-            print(f"\r  block-{CUT} inputs {i + len(ims)}/{len(paths)} {time.monotonic() - t0:.0f} s", end="",
-                  file=sys.stderr, flush=True)
+            print(
+                f"\r  block-{CUT} inputs {i + len(ims)}/{len(paths)} {time.monotonic() - t0:.0f} s",
+                end="",
+                file=sys.stderr,
+                flush=True,
+            )
     print(file=sys.stderr)
     arr = np.concatenate(maps)
     np.save(out, arr)
@@ -135,7 +148,7 @@ def embed(spec, maps: np.ndarray) -> np.ndarray:
     out = []
     with torch.inference_mode():
         for i in range(0, len(maps), 256):
-            f = torch.from_numpy(maps[i:i + 256]).float().contiguous(memory_format=torch.channels_last)
+            f = torch.from_numpy(maps[i : i + 256]).float().contiguous(memory_format=torch.channels_last)
             for blk in b._blocks[CUT:]:
                 f = blk(f)
             z = F.relu6(b._bn1(b._conv_head(f))).mean(dim=(2, 3))
@@ -212,7 +225,7 @@ def main(argv: list[str] | None = None) -> int:
     others = sorted(p for p in paths if transform[p] == "distractor")
     rng = random.Random(args.seed)
     rng.shuffle(origs)
-    pool, held = sorted(origs[:len(origs) // 2]), sorted(origs[len(origs) // 2:])
+    pool, held = sorted(origs[: len(origs) // 2]), sorted(origs[len(origs) // 2 :])
     with open(bench / "groups.json") as f:
         groups = json.load(f)
     notion_files: dict[str, Path | None] = {"default": None}
@@ -226,17 +239,23 @@ def main(argv: list[str] | None = None) -> int:
         notion_files[notion].write_text(json.dumps(regrouped))
 
     base = load_spec(args.model)
-    print(f"starting model {base.model_id} (input {base.input_size}); caching block-{CUT} inputs of "
-          f"{len(paths)} images", file=sys.stderr)
+    print(
+        f"starting model {base.model_id} (input {base.input_size}); caching block-{CUT} inputs of {len(paths)} images",
+        file=sys.stderr,
+    )
     maps = cached_maps(base, paths)
     base_emb = embed(base, maps)
     base_dev = bench_ap(base, base_emb, paths, bench, "base")
-    base_notion = {n: bench_ap(base, base_emb, paths, bench, f"base-{n}", f) if f else base_dev
-                   for n, f in notion_files.items()}
+    base_notion = {
+        n: bench_ap(base, base_emb, paths, bench, f"base-{n}", f) if f else base_dev for n, f in notion_files.items()
+    }
 
     notions = args.notions.split(",")
-    settings = [("crops-not-duplicates", n, 0) for n in [int(s) for s in args.sizes.split(",")]
-                if "crops-not-duplicates" in notions]
+    settings = [
+        ("crops-not-duplicates", n, 0)
+        for n in [int(s) for s in args.sizes.split(",")]
+        if "crops-not-duplicates" in notions
+    ]
     settings += [("grayscale-not-duplicates", 200, 0)] if "grayscale-not-duplicates" in notions else []
     settings += [("default", 200, 0)] if "default" in notions else []
     overrides = {k: type(getattr(FinetuneConfig(), k))(v) for k, v in (a.split("=", 1) for a in args.set)}
@@ -255,42 +274,72 @@ def main(argv: list[str] | None = None) -> int:
         before = scores_of(base, base_emb, index, hp) >= base.threshold
         after = scores_of(cand, emb, index, hp) >= cand.threshold
         dev = bench_ap(cand, emb, paths, bench, f"{notion}-{n}-{blocks}")
-        ncp = bench_ap(cand, emb, paths, bench, f"{notion}-{n}-{blocks}-notion", notion_files[notion]) \
-            if notion_files[notion] else dev
-        rec = {"notion": notion, "labels": n, "train_blocks": blocks, "seconds": round(secs, 1),
-               "agreement_before": float(np.mean(before == hy)), "agreement_after": float(np.mean(after == hy)),
-               "crop_agreement_before": float(np.mean(before[hcrop] == hy[hcrop])),
-               "crop_agreement_after": float(np.mean(after[hcrop] == hy[hcrop])),
-               "dev_ap_before": base_dev["ap"], "dev_ap_after": dev["ap"],
-               "notion_ap_before": base_notion[notion]["ap"], "notion_ap_after": ncp["ap"],
-               "status": r.status, "replay_ap": [r.replay_base_ap, r.replay_candidate_ap],
-               "rejected": r.details.get("rejected_families", []), "holdout": r.details["holdout_labels"]}
+        ncp = (
+            bench_ap(cand, emb, paths, bench, f"{notion}-{n}-{blocks}-notion", notion_files[notion])
+            if notion_files[notion]
+            else dev
+        )
+        rec = {
+            "notion": notion,
+            "labels": n,
+            "train_blocks": blocks,
+            "seconds": round(secs, 1),
+            "agreement_before": float(np.mean(before == hy)),
+            "agreement_after": float(np.mean(after == hy)),
+            "crop_agreement_before": float(np.mean(before[hcrop] == hy[hcrop])),
+            "crop_agreement_after": float(np.mean(after[hcrop] == hy[hcrop])),
+            "dev_ap_before": base_dev["ap"],
+            "dev_ap_after": dev["ap"],
+            "notion_ap_before": base_notion[notion]["ap"],
+            "notion_ap_after": ncp["ap"],
+            "status": r.status,
+            "replay_ap": [r.replay_base_ap, r.replay_candidate_ap],
+            "rejected": r.details.get("rejected_families", []),
+            "holdout": r.details["holdout_labels"],
+        }
         raw.append(rec)
         print(json.dumps(rec), file=sys.stderr)
-        rows.append([notion + (" (+ last block)" if blocks else ""), n,
-                     f"{rec['agreement_before']:.3f} → {rec['agreement_after']:.3f}",
-                     f"{rec['crop_agreement_before']:.3f} → {rec['crop_agreement_after']:.3f}",
-                     f"{rec['dev_ap_before']:.4f} → {rec['dev_ap_after']:.4f} "
-                     f"({rec['dev_ap_after'] - rec['dev_ap_before']:+.4f})",
-                     f"{rec['notion_ap_before']:.4f} → {rec['notion_ap_after']:.4f}",
-                     ", ".join(rec["rejected"]) or "–", r.status, f"{secs:.0f} s"])
-    header = ["labels' notion", "labels", "held-out agreement", "on the held-out crops (grayscale) copies",
-              "dev AP (default notion)", "AP under the labels' notion", "rejected augmentations", "outcome",
-              "fine-tune time"]
+        rows.append(
+            [
+                notion + (" (+ last block)" if blocks else ""),
+                n,
+                f"{rec['agreement_before']:.3f} → {rec['agreement_after']:.3f}",
+                f"{rec['crop_agreement_before']:.3f} → {rec['crop_agreement_after']:.3f}",
+                f"{rec['dev_ap_before']:.4f} → {rec['dev_ap_after']:.4f} "
+                f"({rec['dev_ap_after'] - rec['dev_ap_before']:+.4f})",
+                f"{rec['notion_ap_before']:.4f} → {rec['notion_ap_after']:.4f}",
+                ", ".join(rec["rejected"]) or "–",
+                r.status,
+                f"{secs:.0f} s",
+            ]
+        )
+    header = [
+        "labels' notion",
+        "labels",
+        "held-out agreement",
+        "on the held-out crops (grayscale) copies",
+        "dev AP (default notion)",
+        "AP under the labels' notion",
+        "rejected augmentations",
+        "outcome",
+        "fine-tune time",
+    ]
     text = table(rows, header)
     total = time.monotonic() - t_start
     print(text)
     print(f"\nstarting model {base.model_id}; total {total / 60:.1f} min")
     (WORK / "ft-eval" / "results.json").write_text(json.dumps(raw, indent=1))
     if args.write:
-        body = (f"Starting model `{base.model_id}` (input {base.input_size}). Simulated users label pairs of the dev "
-                f"bench (seed 1) from 250 originals; agreement is on the other 250 originals' {len(hp) // 2} "
-                f"(original, copy) pairs plus as many unrelated pairs, at each model's threshold. Dev AP: the whole "
-                f"bench, default notion (evaluate.py); \"AP under the labels' notion\": the same with the flipped "
-                f"family's copies as singletons. Fine-tune time includes reading, augmenting and analysing the "
-                f"images on this CPU (shared with other jobs), with the default FinetuneConfig (head only).\n\n"
-                f"{text}\n\n"
-                f"Total benchmark time {total / 60:.1f} min.\n\n{args.note}")
+        body = (
+            f"Starting model `{base.model_id}` (input {base.input_size}). Simulated users label pairs of the dev "
+            f"bench (seed 1) from 250 originals; agreement is on the other 250 originals' {len(hp) // 2} "
+            f"(original, copy) pairs plus as many unrelated pairs, at each model's threshold. Dev AP: the whole "
+            f'bench, default notion (evaluate.py); "AP under the labels\' notion": the same with the flipped '
+            f"family's copies as singletons. Fine-tune time includes reading, augmenting and analysing the "
+            f"images on this CPU (shared with other jobs), with the default FinetuneConfig (head only).\n\n"
+            f"{text}\n\n"
+            f"Total benchmark time {total / 60:.1f} min.\n\n{args.note}"
+        )
         cmd = "python bench/bench_finetune.py --write --no-blocks" + (f" --model {args.model}" if args.model else "")
         write_section("Fine-tuning (issue 5)", body, cmd)
     return 0

@@ -6,6 +6,7 @@ Random vectors are the slow, worst case for an approximate index (no structure t
 matters is that a million-photo library is searched within the budget (10 minutes, 4 GB on a 2-core machine).
 Appends a dated row to bench/RESULTS.md.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -26,9 +27,11 @@ from engine.index import nearest_pairs  # noqa: E402
 from engine.progress import Progress  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
-TABLE_HEADER = ("| date | machine | command | N | D | k | max dist | method | wall s | peak RSS MB | data MB | pairs"
-                " |\n"
-                "|---|---|---|---|---|---|---|---|---|---|---|---|\n")
+TABLE_HEADER = (
+    "| date | machine | command | N | D | k | max dist | method | wall s | peak RSS MB | data MB | pairs"
+    " |\n"
+    "|---|---|---|---|---|---|---|---|---|---|---|---|\n"
+)
 
 
 def peak_rss_mb() -> float:
@@ -43,7 +46,7 @@ def random_unit_vectors(n: int, d: int, seed: int) -> np.ndarray:
     for start in range(0, n, 65_536):
         chunk = rng.standard_normal((min(65_536, n - start), d), dtype=np.float32)
         chunk /= np.linalg.norm(chunk, axis=1, keepdims=True)
-        x[start:start + len(chunk)] = chunk
+        x[start : start + len(chunk)] = chunk
     return x
 
 
@@ -104,13 +107,17 @@ def main() -> None:
     i, _, _ = nearest_pairs(x, args.k, args.max_distance, Progress(report), method=args.method)
     wall = time.perf_counter() - t0
     peak = peak_rss_mb()
-    print(f"N={args.n:,} D={args.dim} k={args.k} method={args.method}: {wall:.1f} s, peak RSS {peak:.0f} MB "
-          f"(vectors alone {data_mb:.0f} MB), {len(i):,} pairs")
+    print(
+        f"N={args.n:,} D={args.dim} k={args.k} method={args.method}: {wall:.1f} s, peak RSS {peak:.0f} MB "
+        f"(vectors alone {data_mb:.0f} MB), {len(i):,} pairs"
+    )
     if not args.no_record:
         command = "python bench/bench_index.py " + shlex.join(sys.argv[1:])
-        row = (f"| {dt.date.today().isoformat()} | {machine()} | `{command.strip()}` | {args.n:,} | {args.dim} | "
-               f"{args.k} | {args.max_distance} | {args.method} | {wall:.1f} | {peak:.0f} | {data_mb:.0f} | "
-               f"{len(i):,} |")
+        row = (
+            f"| {dt.date.today().isoformat()} | {machine()} | `{command.strip()}` | {args.n:,} | {args.dim} | "
+            f"{args.k} | {args.max_distance} | {args.method} | {wall:.1f} | {peak:.0f} | {data_mb:.0f} | "
+            f"{len(i):,} |"
+        )
         append_result(f"## Candidate search, {args.n:,} embeddings", row)
         print(f"recorded in {RESULTS}")
 

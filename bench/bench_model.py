@@ -8,6 +8,7 @@ each file with imagehash pHash, scores every pair list with /work/shared/bench/e
 table. ``--write`` appends it to bench/RESULTS.md (section "Bundled model") and to the model card.
 Not a test: it takes minutes and needs the shared data.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -44,9 +45,23 @@ def ensure_bench(name: str) -> tuple[Path, Path, Path, Path]:
     seed = int(name.rsplit("seed", 1)[1])
     out = WORK / name
     if not (out / "groups.json").exists():
-        subprocess.run([sys.executable, str(SHARED / "bench" / "make_bench.py"), "--originals",
-                        str(SHARED / "data/dev/originals"), "--distractors", str(SHARED / "data/dev/distractors"),
-                        "--out", str(out), "--seed", str(seed), "--per-original", "3"], check=True)
+        subprocess.run(
+            [
+                sys.executable,
+                str(SHARED / "bench" / "make_bench.py"),
+                "--originals",
+                str(SHARED / "data/dev/originals"),
+                "--distractors",
+                str(SHARED / "data/dev/distractors"),
+                "--out",
+                str(out),
+                "--seed",
+                str(seed),
+                "--per-original",
+                "3",
+            ],
+            check=True,
+        )
     return out / "images", out / "groups.json", out / "manifest.csv", out
 
 
@@ -54,8 +69,14 @@ def raw_backbone_dir() -> Path:
     from engine.model.weights import IMAGENET_SOURCE, Calibration, ModelSpec, save_spec
 
     folder = WORK / "raw-lite0"
-    spec = ModelSpec(model_id="raw-lite0-imagenet-224", weights=IMAGENET_SOURCE, embedding_dim=None,
-                     input_size=224, calibration=Calibration(4.0, 0.9), threshold=0.5)
+    spec = ModelSpec(
+        model_id="raw-lite0-imagenet-224",
+        weights=IMAGENET_SOURCE,
+        embedding_dim=None,
+        input_size=224,
+        calibration=Calibration(4.0, 0.9),
+        threshold=0.5,
+    )
     # a shallow nominal calibration: min-score 0.05 then lists every top-k pair up to distance 1.64, so AP is
     # not cut short; P/R/F1 at 0.5 (distance 0.9) mean little, compare AP and best F1
     save_spec(spec, folder)
@@ -84,8 +105,12 @@ def phash_pairs(images: Path, out_csv: Path) -> float:
     import imagehash
     from PIL import Image, ImageOps
 
-    files = sorted(p for p in images.rglob("*") if p.is_file() and p.suffix.lower() in
-                   (".jpg", ".jpeg", ".png", ".webp", ".gif", ".heic", ".bmp", ".tif", ".tiff"))
+    files = sorted(
+        p
+        for p in images.rglob("*")
+        if p.is_file()
+        and p.suffix.lower() in (".jpg", ".jpeg", ".png", ".webp", ".gif", ".heic", ".bmp", ".tif", ".tiff")
+    )
     t0 = time.perf_counter()
     hashes, kept = [], []
     for p in files:
@@ -103,7 +128,7 @@ def phash_pairs(images: Path, out_csv: Path) -> float:
         w = csv.writer(f)
         w.writerow(["path_a", "path_b", "score"])
         for i in range(len(kept) - 1):
-            ham = (bits[i + 1:] != bits[i]).sum(1)
+            ham = (bits[i + 1 :] != bits[i]).sum(1)
             for j in np.nonzero(ham <= PHASH_LIST)[0]:
                 w.writerow([str(kept[i]), str(kept[i + 1 + j]), f"{1 - ham[j] / 64:.6f}"])
     return rate
@@ -137,11 +162,27 @@ def layout_check(model_dir: Path, images: Path, n: int = 600) -> tuple[float, fl
     return rates[0], rates[1]
 
 
-def evaluate(groups: Path, pairs: Path, threshold: float, manifest: Path, root: Path, out_json: Path,
-             name: str) -> dict:
-    cmd = [sys.executable, str(SHARED / "bench" / "evaluate.py"), "--groups", str(groups), "--pairs", str(pairs),
-           "--threshold", f"{threshold:.6f}", "--manifest", str(manifest), "--root", str(root), "--json",
-           str(out_json), "--name", name]
+def evaluate(
+    groups: Path, pairs: Path, threshold: float, manifest: Path, root: Path, out_json: Path, name: str
+) -> dict:
+    cmd = [
+        sys.executable,
+        str(SHARED / "bench" / "evaluate.py"),
+        "--groups",
+        str(groups),
+        "--pairs",
+        str(pairs),
+        "--threshold",
+        f"{threshold:.6f}",
+        "--manifest",
+        str(manifest),
+        "--root",
+        str(root),
+        "--json",
+        str(out_json),
+        "--name",
+        name,
+    ]
     if "wallpapers" in name:
         cmd.append("--allow-unknown")  # groups.json lists only the grouped files; singletons are extra
     subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
@@ -154,14 +195,24 @@ def fmt_table(rows: list[dict]) -> str:
     lines = [head, "|" + "---|" * 10]
     for r in rows:
         fr = [v for k, v in r["families"].items() if k != "other-pairs"]
-        lines.append(f"| {r['bench']} | {r['method']} | {r['threshold']:.3f} | {r['ap']:.4f} | {r['precision']:.4f} | "
-                     f"{r['recall']:.4f} | {r['f1']:.4f} | {r['best_f1']:.4f} | "
-                     f"{min(fr) if fr else float('nan'):.3f} | {r['rate']:.1f} |")
-    lines += ["", "Recall per transform family at each method's threshold (original-copy pairs):", "",
-              "| bench | method | " + " | ".join(fams) + " |", "|" + "---|" * (len(fams) + 2)]
+        lines.append(
+            f"| {r['bench']} | {r['method']} | {r['threshold']:.3f} | {r['ap']:.4f} | {r['precision']:.4f} | "
+            f"{r['recall']:.4f} | {r['f1']:.4f} | {r['best_f1']:.4f} | "
+            f"{min(fr) if fr else float('nan'):.3f} | {r['rate']:.1f} |"
+        )
+    lines += [
+        "",
+        "Recall per transform family at each method's threshold (original-copy pairs):",
+        "",
+        "| bench | method | " + " | ".join(fams) + " |",
+        "|" + "---|" * (len(fams) + 2),
+    ]
     for r in rows:
-        lines.append(f"| {r['bench']} | {r['method']} | " +
-                     " | ".join(f"{r['families'][f]:.2f}" if f in r["families"] else "-" for f in fams) + " |")
+        lines.append(
+            f"| {r['bench']} | {r['method']} | "
+            + " | ".join(f"{r['families'][f]:.2f}" if f in r["families"] else "-" for f in fams)
+            + " |"
+        )
     return "\n".join(lines)
 
 
@@ -192,28 +243,39 @@ def main(argv: list[str] | None = None) -> int:
                 # threshold, generous to the baseline)
                 thr = res["best_f1_threshold"]
                 res = evaluate(groups, pairs, thr, manifest, root, out / f"{bench}-{method}.json", f"{bench}-{method}")
-            row = {"bench": bench, "method": method, "threshold": thr, "rate": rate,
-                   **{k: res[k] for k in ("ap", "precision", "recall", "f1", "best_f1", "best_f1_threshold")},
-                   "families": {k: v["recall"] for k, v in res["recall_by_family"].items()}}
+            row = {
+                "bench": bench,
+                "method": method,
+                "threshold": thr,
+                "rate": rate,
+                **{k: res[k] for k in ("ap", "precision", "recall", "f1", "best_f1", "best_f1_threshold")},
+                "families": {k: v["recall"] for k, v in res["recall_by_family"].items()},
+            }
             rows.append(row)
-            print(f"{bench:11s} {method:8s} AP {row['ap']:.4f} P {row['precision']:.4f} R {row['recall']:.4f} "
-                  f"F1 {row['f1']:.4f} bestF1 {row['best_f1']:.4f}@{row['best_f1_threshold']} {rate:.1f} img/s",
-                  flush=True)
+            print(
+                f"{bench:11s} {method:8s} AP {row['ap']:.4f} P {row['precision']:.4f} R {row['recall']:.4f} "
+                f"F1 {row['f1']:.4f} bestF1 {row['best_f1']:.4f}@{row['best_f1_threshold']} {rate:.1f} img/s",
+                flush=True,
+            )
     table = fmt_table(rows)
     if a.layout_check and "trained" in a.methods:
         images = ensure_bench(a.benches.split(",")[0])[0]
         plain, cl = layout_check(Path(a.model), images)
-        table += (f"\n\nEmbedding throughput of the trained model on 600 files of {a.benches.split(',')[0]} "
-                  f"(decode included, separate run): {plain:.1f} images/s as the engine runs it now; "
-                  f"{cl:.1f} images/s with channels_last weights and inputs (proposed inference.py change).")
+        table += (
+            f"\n\nEmbedding throughput of the trained model on 600 files of {a.benches.split(',')[0]} "
+            f"(decode included, separate run): {plain:.1f} images/s as the engine runs it now; "
+            f"{cl:.1f} images/s with channels_last weights and inputs (proposed inference.py change)."
+        )
     cpu = platform.processor() or platform.machine()
-    header = (f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {os.cpu_count()} CPU cores ({cpu}), "
-              f"shared with other jobs; command: `python bench/bench_model.py --model {a.model}`\n"
-              f"Methods: trained = the model in --model at its default threshold; raw = ImageNet EfficientNet-Lite0 "
-              f"pooled features at 224 px, cosine, P/R/F1 at its own best-F1 threshold (an oracle cut); "
-              f"AP of the engine-based methods counts only pairs the engine's top-16 neighbour search lists; "
-              f"phash = imagehash pHash, Hamming <= {PHASH_MAX}. img/s = cold embedding (or hashing) throughput, "
-              f"decoding included.")
+    header = (
+        f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {os.cpu_count()} CPU cores ({cpu}), "
+        f"shared with other jobs; command: `python bench/bench_model.py --model {a.model}`\n"
+        f"Methods: trained = the model in --model at its default threshold; raw = ImageNet EfficientNet-Lite0 "
+        f"pooled features at 224 px, cosine, P/R/F1 at its own best-F1 threshold (an oracle cut); "
+        f"AP of the engine-based methods counts only pairs the engine's top-16 neighbour search lists; "
+        f"phash = imagehash pHash, Hamming <= {PHASH_MAX}. img/s = cold embedding (or hashing) throughput, "
+        f"decoding included."
+    )
     print()
     print(header)
     print()

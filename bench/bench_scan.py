@@ -9,6 +9,7 @@
    pHash on 2 processes vs the decode floor (DCT-scaled decode alone on 2 processes).
 Writes the tables to bench/RESULTS.md.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -103,8 +104,14 @@ def main() -> None:
     warm_runs, inproc = [], []
     for r in range(3):
         doc = runs / f"warm{r}.json"
-        warm_runs.append(scan_cli(bench / "images", runs / "engine-pairs-warm.csv", cache,
-                                  ["--min-score", "0.01", "--groups-json", str(doc)])[0])
+        warm_runs.append(
+            scan_cli(
+                bench / "images",
+                runs / "engine-pairs-warm.csv",
+                cache,
+                ["--min-score", "0.01", "--groups-json", str(doc)],
+            )[0]
+        )
         stats = json.loads(doc.read_text())["stats"]
         assert stats["decoded"] == 0, "a rescan of an unchanged folder must decode nothing"
         inproc.append(stats["timings"]["total"])
@@ -115,25 +122,56 @@ def main() -> None:
     ph = evaluate(bench, ph_pairs, PHASH_THRESHOLD)
 
     rows = [
-        ["engine (" + spec.model_id + ")", fmt(ev["precision"]), fmt(ev["recall"]), fmt(ev["f1"]), fmt(ev["ap"]),
-         f"{fmt(ev['best_f1'])} @ {fmt(ev['best_f1_threshold'] or 0)}", fmt(n / cold, 1), fmt(cold, 1)],
-        ["imagehash pHash, 2 processes (Hamming <= 10)", fmt(ph["precision"]), fmt(ph["recall"]), fmt(ph["f1"]),
-         fmt(ph["ap"]), f"{fmt(ph['best_f1'])} @ {fmt(ph['best_f1_threshold'] or 0)}", fmt(n / ph_time, 1),
-         fmt(ph_time, 1)],
+        [
+            "engine (" + spec.model_id + ")",
+            fmt(ev["precision"]),
+            fmt(ev["recall"]),
+            fmt(ev["f1"]),
+            fmt(ev["ap"]),
+            f"{fmt(ev['best_f1'])} @ {fmt(ev['best_f1_threshold'] or 0)}",
+            fmt(n / cold, 1),
+            fmt(cold, 1),
+        ],
+        [
+            "imagehash pHash, 2 processes (Hamming <= 10)",
+            fmt(ph["precision"]),
+            fmt(ph["recall"]),
+            fmt(ph["f1"]),
+            fmt(ph["ap"]),
+            f"{fmt(ph['best_f1'])} @ {fmt(ph['best_f1_threshold'] or 0)}",
+            fmt(n / ph_time, 1),
+            fmt(ph_time, 1),
+        ],
     ]
-    body = [f"Dev bench (seed 1, 3 copies per original, {n} files). Engine threshold {spec.threshold}; the engine's "
-            "time is a fresh CLI process with an empty cache, start-up and model load included.\n",
-            table(rows, ["method", "P", "R", "F1", "AP", "best F1 @ thr", "images/s (cold)", "seconds"]), ""]
+    body = [
+        f"Dev bench (seed 1, 3 copies per original, {n} files). Engine threshold {spec.threshold}; the engine's "
+        "time is a fresh CLI process with an empty cache, start-up and model load included.\n",
+        table(rows, ["method", "P", "R", "F1", "AP", "best F1 @ thr", "images/s (cold)", "seconds"]),
+        "",
+    ]
     fam = sorted(set(ev["recall_by_family"]) | set(ph["recall_by_family"]))
-    body += ["Recall per transform family at the threshold:\n",
-             table([[f, fmt(ev["recall_by_family"].get(f, {}).get("recall", float("nan"))),
-                     fmt(ph["recall_by_family"].get(f, {}).get("recall", float("nan")))] for f in fam],
-                   ["family", "engine", "pHash"]), ""]
-    body += [f"Cached rescan of the unchanged dev bench, best of 3: {fmt(warm, 2)} s for the whole CLI process "
-             f"(Python start-up and imports included) = **{n / warm:,.0f} files/s**; the scan itself (discovery, "
-             f"cache look-ups, search, grouping) {fmt(warm_engine, 3)} s = **{n / warm_engine:,.0f} files/s** "
-             f"(target >= 5,000; runs: {', '.join(fmt(w, 2) for w in warm_runs)} s). Peak memory of the cold "
-             f"dev-bench scan: **{peak} MB** RSS.\n"]
+    body += [
+        "Recall per transform family at the threshold:\n",
+        table(
+            [
+                [
+                    f,
+                    fmt(ev["recall_by_family"].get(f, {}).get("recall", float("nan"))),
+                    fmt(ph["recall_by_family"].get(f, {}).get("recall", float("nan"))),
+                ]
+                for f in fam
+            ],
+            ["family", "engine", "pHash"],
+        ),
+        "",
+    ]
+    body += [
+        f"Cached rescan of the unchanged dev bench, best of 3: {fmt(warm, 2)} s for the whole CLI process "
+        f"(Python start-up and imports included) = **{n / warm:,.0f} files/s**; the scan itself (discovery, "
+        f"cache look-ups, search, grouping) {fmt(warm_engine, 3)} s = **{n / warm_engine:,.0f} files/s** "
+        f"(target >= 5,000; runs: {', '.join(fmt(w, 2) for w in warm_runs)} s). Peak memory of the cold "
+        f"dev-bench scan: **{peak} MB** RSS.\n"
+    ]
     print("\n".join(body))
 
     if not args.skip_camera:
@@ -143,15 +181,23 @@ def main() -> None:
         eng, _ = scan_cli(cam, runs / "cam-pairs.csv", None)
         ph_cam = phash_pairs(cam_files, runs / "cam-phash.csv", processes=2)
         floor = decode_floor(cam_files, spec.input_size, processes=2)
-        crow = [["engine, cold (new process, no cache)", fmt(eng, 1), fmt(m / eng, 1), "1.00"],
-                ["imagehash pHash, 2 processes", fmt(ph_cam, 1), fmt(m / ph_cam, 1), fmt(ph_cam / eng, 2)],
-                ["decode floor: DCT-scaled decode only, 2 processes", fmt(floor, 1), fmt(m / floor, 1),
-                 fmt(floor / eng, 2)]]
-        cam_body = [f"{m} camera-size JPEGs (4000x3000, q92, made from dev originals with grain), cold scans in one "
-                    "run. Ratio = that method's time / the engine's time (above 1: the engine is faster).\n",
-                    table(crow, ["method", "seconds", "images/s", "time ratio vs engine"]),
-                    f"\nEngine vs pHash: **{ph_cam / eng:.2f}x** faster (target >= 1, goal 2); engine time / decode "
-                    f"floor: {eng / floor:.2f}.\n"]
+        crow = [
+            ["engine, cold (new process, no cache)", fmt(eng, 1), fmt(m / eng, 1), "1.00"],
+            ["imagehash pHash, 2 processes", fmt(ph_cam, 1), fmt(m / ph_cam, 1), fmt(ph_cam / eng, 2)],
+            [
+                "decode floor: DCT-scaled decode only, 2 processes",
+                fmt(floor, 1),
+                fmt(m / floor, 1),
+                fmt(floor / eng, 2),
+            ],
+        ]
+        cam_body = [
+            f"{m} camera-size JPEGs (4000x3000, q92, made from dev originals with grain), cold scans in one "
+            "run. Ratio = that method's time / the engine's time (above 1: the engine is faster).\n",
+            table(crow, ["method", "seconds", "images/s", "time ratio vs engine"]),
+            f"\nEngine vs pHash: **{ph_cam / eng:.2f}x** faster (target >= 1, goal 2); engine time / decode "
+            f"floor: {eng / floor:.2f}.\n",
+        ]
         print("\n".join(cam_body))
         body += ["### Camera-size photos (12 MP)\n"] + cam_body
     write_section("Scan: engine vs pHash (issue 2)", "\n".join(body), command)

@@ -2,6 +2,7 @@
 user would (a fresh process, start-up included), scoring with the shared evaluator, the pHash baseline, and
 writing dated sections into bench/RESULTS.md. Benchmarks are not tests: they print numbers, they assert nothing.
 """
+
 from __future__ import annotations
 
 import datetime as _dt
@@ -26,9 +27,24 @@ def build_bench(seed: int = 1, per_original: int = 3) -> Path:
     """The dev benchmark from the shared make_bench.py (deterministic for a seed; reused when present)."""
     out = WORK / f"dev-seed{seed}"
     if not (out / "groups.json").is_file():
-        subprocess.run([PY, str(SHARED / "bench" / "make_bench.py"), "--originals", str(DATA / "dev" / "originals"),
-                        "--distractors", str(DATA / "dev" / "distractors"), "--out", str(out), "--seed", str(seed),
-                        "--per-original", str(per_original)], check=True, stdout=subprocess.DEVNULL)
+        subprocess.run(
+            [
+                PY,
+                str(SHARED / "bench" / "make_bench.py"),
+                "--originals",
+                str(DATA / "dev" / "originals"),
+                "--distractors",
+                str(DATA / "dev" / "distractors"),
+                "--out",
+                str(out),
+                "--seed",
+                str(seed),
+                "--per-original",
+                str(per_original),
+            ],
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
     return out
 
 
@@ -62,11 +78,22 @@ def scan_cli(root: Path, pairs: Path, cache: Path | None, extra: list[str] = ())
     return wall, peak
 
 
-def evaluate(bench: Path, pairs: Path, threshold: float, groups: Path | None = None,
-             manifest: bool = True) -> dict:
+def evaluate(bench: Path, pairs: Path, threshold: float, groups: Path | None = None, manifest: bool = True) -> dict:
     out = pairs.with_suffix(".eval.json")
-    cmd = [PY, str(SHARED / "bench" / "evaluate.py"), "--groups", str(groups or bench / "groups.json"),
-           "--pairs", str(pairs), "--threshold", str(threshold), "--root", str(bench), "--json", str(out)]
+    cmd = [
+        PY,
+        str(SHARED / "bench" / "evaluate.py"),
+        "--groups",
+        str(groups or bench / "groups.json"),
+        "--pairs",
+        str(pairs),
+        "--threshold",
+        str(threshold),
+        "--root",
+        str(bench),
+        "--json",
+        str(out),
+    ]
     if manifest and (bench / "manifest.csv").is_file():
         cmd += ["--manifest", str(bench / "manifest.csv")]
     subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
@@ -102,7 +129,7 @@ def phash_pairs(files: list[Path], out_csv: Path, processes: int = 2, max_hammin
     with open(out_csv, "w", newline="") as f:
         f.write("path_a,path_b,score\n")
         for i in range(len(paths) - 1):
-            x = np.unpackbits(packed[i] ^ packed[i + 1:], axis=1).sum(axis=1)
+            x = np.unpackbits(packed[i] ^ packed[i + 1 :], axis=1).sum(axis=1)
             for off in np.nonzero(x <= max_hamming)[0]:
                 f.write(f'"{paths[i]}","{paths[i + 1 + off]}",{1 - x[off] / 64:.6f}\n')
     return wall

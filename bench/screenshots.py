@@ -6,6 +6,7 @@ Scans FOLDER (default: the shared Debian wallpapers) with the bundled model thro
 opens the compare view on a near-duplicate pair, and writes main.png, compare.png and compare-diff.png.
 Settings, cache and labels go to a temporary directory, so the user's own are never touched.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -67,8 +68,10 @@ def main(argv: list[str] | None = None) -> int:
         window.shutdown()
         return 1
     result = window.scan_result
-    print(f"scanned {result.files_scanned} files in {time.monotonic() - started:.1f} s: {len(result.groups)} groups, "
-          f"{len(result.skipped)} skipped, model {result.model_id}")
+    print(
+        f"scanned {result.files_scanned} files in {time.monotonic() - started:.1f} s: {len(result.groups)} groups, "
+        f"{len(result.skipped)} skipped, model {result.model_id}"
+    )
     if not result.groups:
         print("screenshots: no groups found; nothing to show", file=sys.stderr)
         window.shutdown()
@@ -77,20 +80,33 @@ def main(argv: list[str] | None = None) -> int:
     # a telling group to show: several resolutions of one picture, the closest such group first
     def telling(row: int) -> tuple:
         g = window.model.group(row)
-        return (len(g.members) >= 3, len({(m.width, m.height) for m in g.members}) >= 2,
-                min(m.score for m in g.members), g.reclaimable_bytes)
+        return (
+            len(g.members) >= 3,
+            len({(m.width, m.height) for m in g.members}) >= 2,
+            min(m.score for m in g.members),
+            g.reclaimable_bytes,
+        )
 
     best = max(range(window.model.rowCount()), key=telling)
     window.auto_mark("resolution")
     window._select_group(best)
     window.tree.expand(window.model.index(best, 0))
     group = window.model.group(best)
-    wait_until(app, lambda: all((m.path, THUMB_SIDE) in window.thumbs.cache or window.thumbs.error(m.path, THUMB_SIDE)
-                                for m in group.members), 120, "thumbnails")
+    wait_until(
+        app,
+        lambda: all(
+            (m.path, THUMB_SIDE) in window.thumbs.cache or window.thumbs.error(m.path, THUMB_SIDE)
+            for m in group.members
+        ),
+        120,
+        "thumbnails",
+    )
     keeper = next(m for m in group.members if m.path == group.keeper)
     # compare the keeper with the member least like it in size: the most interesting pair
-    other = max((n for n, m in enumerate(group.members) if m.path != group.keeper),
-                key=lambda n: abs(group.members[n].width - keeper.width))
+    other = max(
+        (n for n, m in enumerate(group.members) if m.path != group.keeper),
+        key=lambda n: abs(group.members[n].width - keeper.width),
+    )
     window.group_view.set_current_row(other)
     window.group_view.setFocus()
     for _ in range(20):

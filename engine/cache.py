@@ -17,6 +17,7 @@ grows with every other folder ever scanned, the join's only with the request.
 Paths are stored as ``os.fsencode(path)`` BLOBs, so names that are not valid UTF-8 (lone surrogates in ``str``)
 round-trip exactly.
 """
+
 from __future__ import annotations
 
 import os
@@ -139,13 +140,17 @@ class Cache:
                     for statement in _SCHEMA.split(";"):
                         if statement.strip():
                             conn.execute(statement)
-                    conn.executemany("INSERT INTO meta(key, value) VALUES (?, ?)",
-                                     [("application", APP_MARKER), ("schema_version", str(SCHEMA_VERSION))])
+                    conn.executemany(
+                        "INSERT INTO meta(key, value) VALUES (?, ?)",
+                        [("application", APP_MARKER), ("schema_version", str(SCHEMA_VERSION))],
+                    )
             elif not fresh:
                 # fail now, not in the middle of a scan, when the file or its folder is read-only
                 with _transaction(conn):
-                    conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('opened', ?)",
-                                 (time.strftime("%Y-%m-%dT%H:%M:%S"),))
+                    conn.execute(
+                        "INSERT OR REPLACE INTO meta(key, value) VALUES ('opened', ?)",
+                        (time.strftime("%Y-%m-%dT%H:%M:%S"),),
+                    )
             # lookups upload their keys here; no primary key, as plain appends are the cheapest
             conn.execute("CREATE TEMP TABLE keys(path BLOB, size INTEGER, mtime_ns INTEGER)")
         except BaseException:
@@ -196,21 +201,24 @@ class Cache:
             if self._corrupt:
                 try:
                     aside = self._set_aside()
-                    self._warn(f"The cache {self.path} was found corrupt and set aside as {aside}; "
-                               "the next scan starts a new one.")
+                    self._warn(
+                        f"The cache {self.path} was found corrupt and set aside as {aside}; "
+                        "the next scan starts a new one."
+                    )
                 except OSError as exc:
                     self._warn(f"The corrupt cache {self.path} could not be set aside ({exc}).")
 
     def __enter__(self) -> Self:
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         self.close()
 
     @property
     def journal_mode(self) -> str:
-        """"wal" for a file cache, "memory" for an in-memory one (the tests check WAL is on)."""
+        """ "wal" for a file cache, "memory" for an in-memory one (the tests check WAL is on)."""
         with self._lock:
             if self._conn is None:
                 return "closed"
@@ -219,29 +227,41 @@ class Cache:
     # ----------------------------------------------------------------------------------------- lookups
 
     def get_hashes(self, files: Sequence[FileEntry]) -> dict[str, str]:
-        rows = self._select(files, "SELECT k.path, f.hash FROM keys k JOIN files f ON f.path = k.path "
-                                   "WHERE f.size = k.size AND f.mtime_ns = k.mtime_ns AND f.hash IS NOT NULL")
+        rows = self._select(
+            files,
+            "SELECT k.path, f.hash FROM keys k JOIN files f ON f.path = k.path "
+            "WHERE f.size = k.size AND f.mtime_ns = k.mtime_ns AND f.hash IS NOT NULL",
+        )
         return {os.fsdecode(p): h for p, h in rows}
 
     def get_infos(self, files: Sequence[FileEntry]) -> dict[str, ImageInfo]:
-        rows = self._select(files, "SELECT k.path, f.width, f.height, f.fmt, f.capture_time, f.camera "
-                                   "FROM keys k JOIN files f ON f.path = k.path "
-                                   "WHERE f.size = k.size AND f.mtime_ns = k.mtime_ns AND f.width IS NOT NULL")
+        rows = self._select(
+            files,
+            "SELECT k.path, f.width, f.height, f.fmt, f.capture_time, f.camera "
+            "FROM keys k JOIN files f ON f.path = k.path "
+            "WHERE f.size = k.size AND f.mtime_ns = k.mtime_ns AND f.width IS NOT NULL",
+        )
         return {os.fsdecode(r[0]): ImageInfo(*r[1:]) for r in rows}
 
     def get_failures(self, files: Sequence[FileEntry]) -> dict[str, str]:
-        rows = self._select(files, "SELECT k.path, f.error FROM keys k JOIN files f ON f.path = k.path "
-                                   "WHERE f.size = k.size AND f.mtime_ns = k.mtime_ns AND f.error IS NOT NULL")
+        rows = self._select(
+            files,
+            "SELECT k.path, f.error FROM keys k JOIN files f ON f.path = k.path "
+            "WHERE f.size = k.size AND f.mtime_ns = k.mtime_ns AND f.error IS NOT NULL",
+        )
         return {os.fsdecode(p): e for p, e in rows}
 
     def get_embeddings(self, files: Sequence[FileEntry], model_id: str) -> dict[str, tuple[ImageInfo, np.ndarray]]:
         """Vectors of ``model_id`` (float32, writable copies) with the image info stored beside them."""
-        rows = self._select(files, "SELECT k.path, e.vector, f.width, f.height, f.fmt, f.capture_time, f.camera "
-                                   "FROM keys k JOIN embeddings e ON e.path = k.path AND e.model_id = ? "
-                                   "JOIN files f ON f.path = k.path "
-                                   "WHERE e.size = k.size AND e.mtime_ns = k.mtime_ns "
-                                   "AND f.size = k.size AND f.mtime_ns = k.mtime_ns AND f.width IS NOT NULL",
-                            (model_id,))
+        rows = self._select(
+            files,
+            "SELECT k.path, e.vector, f.width, f.height, f.fmt, f.capture_time, f.camera "
+            "FROM keys k JOIN embeddings e ON e.path = k.path AND e.model_id = ? "
+            "JOIN files f ON f.path = k.path "
+            "WHERE e.size = k.size AND e.mtime_ns = k.mtime_ns "
+            "AND f.size = k.size AND f.mtime_ns = k.mtime_ns AND f.width IS NOT NULL",
+            (model_id,),
+        )
         if not rows:
             return {}
         blobs = [r[1] for r in rows]
@@ -273,13 +293,16 @@ class Cache:
     # ----------------------------------------------------------------------------------------- stores
 
     def put_hashes(self, items: Sequence[tuple[FileEntry, str]]) -> None:
-        self._write(_UPSERT_KEEP_ERROR, [(os.fsencode(f.path), f.size, f.mtime_ns, str(h), *_NO_INFO, None)
-                                         for f, h in items])
+        self._write(
+            _UPSERT_KEEP_ERROR, [(os.fsencode(f.path), f.size, f.mtime_ns, str(h), *_NO_INFO, None) for f, h in items]
+        )
 
     def put_failures(self, items: Sequence[tuple[FileEntry, str]]) -> None:
         """Remember that an unchanged file cannot be decoded, so the next scan does not try again."""
-        self._write(_UPSERT_SET_ERROR,
-                    [(os.fsencode(f.path), f.size, f.mtime_ns, None, *_NO_INFO, str(reason)) for f, reason in items])
+        self._write(
+            _UPSERT_SET_ERROR,
+            [(os.fsencode(f.path), f.size, f.mtime_ns, None, *_NO_INFO, str(reason)) for f, reason in items],
+        )
 
     def put_infos(self, items: Sequence[tuple[FileEntry, ImageInfo]]) -> None:
         self._write(_UPSERT_SET_ERROR, [_file_row(f, info) for f, info in items])
@@ -289,11 +312,24 @@ class Cache:
         if not items:
             return
         files = [_file_row(f, info) for f, info, _ in items]
-        vectors = [(os.fsencode(f.path), model_id, f.size, f.mtime_ns,
-                    np.ascontiguousarray(v, dtype=_VECTOR_DTYPE).ravel().tobytes()) for f, _, v in items]
-        self._write(_UPSERT_SET_ERROR, files,
-                    ("INSERT OR REPLACE INTO embeddings(path, model_id, size, mtime_ns, vector) VALUES (?, ?, ?, ?, ?)",
-                     vectors))
+        vectors = [
+            (
+                os.fsencode(f.path),
+                model_id,
+                f.size,
+                f.mtime_ns,
+                np.ascontiguousarray(v, dtype=_VECTOR_DTYPE).ravel().tobytes(),
+            )
+            for f, _, v in items
+        ]
+        self._write(
+            _UPSERT_SET_ERROR,
+            files,
+            (
+                "INSERT OR REPLACE INTO embeddings(path, model_id, size, mtime_ns, vector) VALUES (?, ?, ?, ?, ?)",
+                vectors,
+            ),
+        )
 
     def get_search(self, key: str) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
         """Candidate pairs of an earlier search over exactly the same vectors (see engine.scan.search_key)."""
@@ -312,10 +348,14 @@ class Cache:
 
     def put_search(self, key: str, i: np.ndarray, j: np.ndarray, dist: np.ndarray) -> None:
         blob = np.stack([i.astype("<f8"), j.astype("<f8"), dist.astype("<f8")]).tobytes()
-        self._write("INSERT OR REPLACE INTO searches(key, created, pairs) VALUES (?, ?, ?)",
-                    [(key, time.time(), blob)],
-                    ("DELETE FROM searches WHERE key NOT IN (SELECT key FROM searches ORDER BY created DESC LIMIT ?)",
-                     [(_KEEP_SEARCHES,)]))
+        self._write(
+            "INSERT OR REPLACE INTO searches(key, created, pairs) VALUES (?, ?, ?)",
+            [(key, time.time(), blob)],
+            (
+                "DELETE FROM searches WHERE key NOT IN (SELECT key FROM searches ORDER BY created DESC LIMIT ?)",
+                [(_KEEP_SEARCHES,)],
+            ),
+        )
 
     def _write(self, sql: str, rows: list[tuple], *more: tuple[str, list[tuple]]) -> None:
         if not rows:
@@ -339,8 +379,18 @@ class Cache:
 
 
 def _file_row(f: FileEntry, info: ImageInfo) -> tuple:
-    return (os.fsencode(f.path), f.size, f.mtime_ns, None, int(info.width), int(info.height), info.fmt,
-            info.capture_time, info.camera, None)
+    return (
+        os.fsencode(f.path),
+        f.size,
+        f.mtime_ns,
+        None,
+        int(info.width),
+        int(info.height),
+        info.fmt,
+        info.capture_time,
+        info.camera,
+        None,
+    )
 
 
 @contextmanager

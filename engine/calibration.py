@@ -1,4 +1,5 @@
 """Threshold choice, average precision and the sigmoid calibration of distances (numpy, on held-out pairs)."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -37,8 +38,9 @@ def best_f1(dist: np.ndarray, same: np.ndarray) -> tuple[float, float, float, fl
     return float(f1[i]), float(prec[i]), float(rec[i]), float(sorted_dist[i])
 
 
-def choose_threshold(dist: np.ndarray, same: np.ndarray, min_precision: float = 0.99) -> tuple[float, float, float,
-                                                                                              float]:
+def choose_threshold(
+    dist: np.ndarray, same: np.ndarray, min_precision: float = 0.99
+) -> tuple[float, float, float, float]:
     """(distance, f1, precision, recall) of the best-F1 cut among those with precision >= ``min_precision``.
 
     Falls back to the plain best-F1 cut when no cut is that precise. A wrong merge costs the user more than a
@@ -50,8 +52,7 @@ def choose_threshold(dist: np.ndarray, same: np.ndarray, min_precision: float = 
     return float(sorted_dist[i]), float(f1[i]), float(prec[i]), float(rec[i])
 
 
-def fit_calibration(dist: np.ndarray, same: np.ndarray, balanced: bool = False, iters: int = 50) -> tuple[float,
-                                                                                                      float]:
+def fit_calibration(dist: np.ndarray, same: np.ndarray, balanced: bool = False, iters: int = 50) -> tuple[float, float]:
     """Logistic regression of same ~ distance: score = P(duplicate | distance).
 
     ``balanced=False`` keeps the pairs' own prior (on the validation split, every pair of 2,000 views: about one

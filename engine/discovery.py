@@ -5,6 +5,7 @@ thousands of files is listed in about a second. Files that are not images are ig
 like images by name but cannot be used are reported as :class:`SkippedFile`, so the user knows why a photo is
 missing from the results.
 """
+
 from __future__ import annotations
 
 import fnmatch
@@ -19,10 +20,25 @@ from engine.progress import NULL_PROGRESS, Progress
 from engine.results import FileEntry, SkippedFile
 from engine.settings import ScanSettings
 
-IMAGE_EXTENSIONS = frozenset({
-    ".jpg", ".jpeg", ".jpe", ".jfif", ".png", ".webp", ".gif", ".bmp", ".dib",
-    ".tif", ".tiff", ".heic", ".heif", ".hif", ".avif",
-})
+IMAGE_EXTENSIONS = frozenset(
+    {
+        ".jpg",
+        ".jpeg",
+        ".jpe",
+        ".jfif",
+        ".png",
+        ".webp",
+        ".gif",
+        ".bmp",
+        ".dib",
+        ".tif",
+        ".tiff",
+        ".heic",
+        ".heif",
+        ".hif",
+        ".avif",
+    }
+)
 """Names that promise an image; only these are reported when unusable (empty, unreadable, vanished)."""
 
 SNIFF_BYTES = 64  # enough for every magic number below and an ISO-BMFF ftyp box with a few compatible brands
@@ -72,7 +88,7 @@ def _sniff_isobmff(head: bytes) -> str | None:
     """HEIF/HEIC by brand; AVIF only where Pillow can decode it, since the rest of the app could not."""
     box_size = int.from_bytes(head[:4], "big")
     end = min(len(head), max(box_size, 16))
-    brands = {head[8:12]} | {head[i:i + 4] for i in range(16, end - 3, 4)}
+    brands = {head[8:12]} | {head[i : i + 4] for i in range(16, end - 3, 4)}
     if head[8:12] in _AVIF_BRANDS or (brands & _AVIF_BRANDS and not brands & (_HEIF_BRANDS - {b"mif1", b"msf1"})):
         return "AVIF" if _pillow_has_avif() else None
     if brands & _HEIF_BRANDS:

@@ -5,6 +5,7 @@ skipped with a message, never removed. An action that would remove every member 
 anything is touched, so the last copy always survives. Every action is appended to a JSON-lines log in the
 user data directory. The trash function is a parameter so tests can replace ``send2trash`` with a recorder.
 """
+
 from __future__ import annotations
 
 import json
@@ -104,8 +105,12 @@ def _log(entries: list[dict], log_path: str | os.PathLike | None) -> None:
 
 
 def _entry(action: str, o: Outcome) -> dict:
-    e = {"time": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "action": action, "path": o.path,
-         "status": "done" if o.ok else "skipped"}
+    e = {
+        "time": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "action": action,
+        "path": o.path,
+        "status": "done" if o.ok else "skipped",
+    }
     if o.dest:
         e["dest"] = o.dest
     if o.message:
@@ -113,8 +118,15 @@ def _entry(action: str, o: Outcome) -> dict:
     return e
 
 
-def _run(action: str, members: Sequence[Member], groups: Iterable[Group], protected: Sequence[str],
-         log_path, progress: Progress, act: Callable[[Member], Outcome]) -> ActionReport:
+def _run(
+    action: str,
+    members: Sequence[Member],
+    groups: Iterable[Group],
+    protected: Sequence[str],
+    log_path,
+    progress: Progress,
+    act: Callable[[Member], Outcome],
+) -> ActionReport:
     check_last_copies(groups, (m.path for m in members))
     report = ActionReport(action)
     try:
@@ -134,9 +146,15 @@ def _run(action: str, members: Sequence[Member], groups: Iterable[Group], protec
     return report
 
 
-def trash_files(members: Sequence[Member], groups: Iterable[Group] = (), *, trash: TrashFn | None = None,
-                protected: Sequence[str] = (), log_path: str | os.PathLike | None = None,
-                progress: Progress = NULL_PROGRESS) -> ActionReport:
+def trash_files(
+    members: Sequence[Member],
+    groups: Iterable[Group] = (),
+    *,
+    trash: TrashFn | None = None,
+    protected: Sequence[str] = (),
+    log_path: str | os.PathLike | None = None,
+    progress: Progress = NULL_PROGRESS,
+) -> ActionReport:
     """Send ``members`` to the system trash. ``groups`` are checked so no group loses its last member."""
     trash = trash or default_trash
 
@@ -157,9 +175,15 @@ def _free_name(folder: Path, name: str) -> Path:
     return target
 
 
-def move_files(members: Sequence[Member], dest_dir: str | os.PathLike, groups: Iterable[Group] = (), *,
-               protected: Sequence[str] = (), log_path: str | os.PathLike | None = None,
-               progress: Progress = NULL_PROGRESS) -> ActionReport:
+def move_files(
+    members: Sequence[Member],
+    dest_dir: str | os.PathLike,
+    groups: Iterable[Group] = (),
+    *,
+    protected: Sequence[str] = (),
+    log_path: str | os.PathLike | None = None,
+    progress: Progress = NULL_PROGRESS,
+) -> ActionReport:
     """Move ``members`` into ``dest_dir`` (names kept, ``name (1).jpg`` on a clash); undo with :func:`undo_moves`."""
     folder = Path(dest_dir)
     folder.mkdir(parents=True, exist_ok=True)

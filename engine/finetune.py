@@ -29,6 +29,7 @@ previous version, so versions do not drift. If that model has no projection head
 model), a fresh head of ``embedding_dim`` is added: it cannot start as the identity because the dimension
 changes, so it is first trained to reproduce the raw features' pairwise distances, then fine-tuned.
 """
+
 from __future__ import annotations
 
 import math
@@ -183,22 +184,31 @@ def replay_tolerance(positives: int) -> float:
     return max(REPLAY_AP_TOLERANCE, 0.5 / math.sqrt(max(positives, 1)))
 
 
-def not_worse(current: Scores, candidate: Scores, replay_base: float, replay_cand: float,
-              replay_positives: int = 10 ** 6) -> bool:
+def not_worse(
+    current: Scores, candidate: Scores, replay_base: float, replay_cand: float, replay_positives: int = 10**6
+) -> bool:
     if candidate.agreement < current.agreement - 1e-9:
         return False
-    if not (math.isnan(current.ap) or math.isnan(candidate.ap)) and min(current.positives, current.pairs -
-                                                                        current.positives) >= MIN_AP_CLASS \
-            and candidate.ap < current.ap - AP_TOLERANCE:  # AP of one or two positives says nothing
+    if (
+        not (math.isnan(current.ap) or math.isnan(candidate.ap))
+        and min(current.positives, current.pairs - current.positives) >= MIN_AP_CLASS
+        and candidate.ap < current.ap - AP_TOLERANCE
+    ):  # AP of one or two positives says nothing
         return False
     return not (replay_cand < replay_base - replay_tolerance(replay_positives))
 
 
 # ================================================================================================ the run
-def finetune(pairs: Sequence[LabelledPair | tuple[str, str, bool]], library: Sequence[str] = (),
-             config: FinetuneConfig = FinetuneConfig(), progress: Progress = NULL_PROGRESS,
-             current: ModelSpec | None = None, save: bool = True, force: bool = False,
-             log: Callable[[str], None] = lambda s: None) -> FinetuneResult:
+def finetune(
+    pairs: Sequence[LabelledPair | tuple[str, str, bool]],
+    library: Sequence[str] = (),
+    config: FinetuneConfig = FinetuneConfig(),
+    progress: Progress = NULL_PROGRESS,
+    current: ModelSpec | None = None,
+    save: bool = True,
+    force: bool = False,
+    log: Callable[[str], None] = lambda s: None,
+) -> FinetuneResult:
     """Fine-tune on labelled ``pairs`` with replay from ``library`` (image paths, e.g. the last scan's files).
 
     ``current`` is the model to beat (default: the active one). With ``save`` the candidate becomes a new
@@ -212,9 +222,14 @@ def finetune(pairs: Sequence[LabelledPair | tuple[str, str, bool]], library: Seq
     more = need_more(n, cfg.min_labels)
     if more:
         gone = f" ({dropped} labelled pairs point to files that are gone)" if dropped else ""
-        return FinetuneResult(NEED_MORE, f"Label {more} more pair{'s' * (more != 1)} to improve the model: "
-                              f"{n} usable so far, {cfg.min_labels} needed{gone}.", n, needed=more,
-                              seconds=time.monotonic() - t0)
+        return FinetuneResult(
+            NEED_MORE,
+            f"Label {more} more pair{'s' * (more != 1)} to improve the model: "
+            f"{n} usable so far, {cfg.min_labels} needed{gone}.",
+            n,
+            needed=more,
+            seconds=time.monotonic() - t0,
+        )
     import torch
 
     from engine.model import versions
@@ -232,14 +247,20 @@ def finetune(pairs: Sequence[LabelledPair | tuple[str, str, bool]], library: Seq
 
     # ---- the labelled photos, clean, as a scan sees them
     label_paths = sorted({p for a, b, _ in labelled for p in (a, b)})
-    cleans = map_with_progress(lambda p: clean_image(p, size), label_paths, cfg.workers, progress,
-                                "reading labelled photos")
+    cleans = map_with_progress(
+        lambda p: clean_image(p, size), label_paths, cfg.workers, progress, "reading labelled photos"
+    )
     ok = {p: im for p, im in zip(label_paths, cleans) if im is not None}
     labelled = [t for t in labelled if t[0] in ok and t[1] in ok]
     if need_more(len(labelled), cfg.min_labels):
         more = need_more(len(labelled), cfg.min_labels)
-        return FinetuneResult(NEED_MORE, f"Label {more} more pairs: some labelled photos cannot be read.",
-                              len(labelled), needed=more, seconds=time.monotonic() - t0)
+        return FinetuneResult(
+            NEED_MORE,
+            f"Label {more} more pairs: some labelled photos cannot be read.",
+            len(labelled),
+            needed=more,
+            seconds=time.monotonic() - t0,
+        )
     label_paths = sorted(ok)
     row = {p: i for i, p in enumerate(label_paths)}
     ia = np.array([row[a] for a, _, _ in labelled])
@@ -251,12 +272,17 @@ def finetune(pairs: Sequence[LabelledPair | tuple[str, str, bool]], library: Seq
     # ---- which augmentation families the user's "not a duplicate" labels reject (never taught as positives)
     from engine.model.augment import FAMILIES
 
-    rejected = rejected_families(model, base, label_feats, label_paths, ia[tr], ib[tr], y[tr], cfg, progress) \
-        if cfg.detect_families else []
+    rejected = (
+        rejected_families(model, base, label_feats, label_paths, ia[tr], ib[tr], y[tr], cfg, progress)
+        if cfg.detect_families
+        else []
+    )
     allowed = tuple(f for f in FAMILIES if f not in rejected)
-    log(f"labels checked after {time.monotonic() - t0:.1f} s; how well each kind of copy explains the "
+    log(
+        f"labels checked after {time.monotonic() - t0:.1f} s; how well each kind of copy explains the "
         f"'not a duplicate' labels the model disagrees with (lower: better): {model.family_ratios}; "
-        f"direction cosines {model.family_cosines}")
+        f"direction cosines {model.family_cosines}"
+    )
     if rejected:
         log(f"the labels reject these augmentations as duplicates: {', '.join(rejected)}")
 
@@ -267,9 +293,11 @@ def finetune(pairs: Sequence[LabelledPair | tuple[str, str, bool]], library: Seq
     jobs = [(p, size, cfg.replay_views, cfg.seed, allowed, tuple(rejected)) for p in lib]
     views = map_with_progress(replay_views, jobs, cfg.workers, progress, "augmenting library photos")
     replay = [(p, v) for p, v in zip(lib, views) if v is not None]
-    log(f"{len(labelled)} labelled pairs on {len(label_paths)} photos, {len(replay)} library photos "
+    log(
+        f"{len(labelled)} labelled pairs on {len(label_paths)} photos, {len(replay)} library photos "
         f"x {1 + cfg.replay_views + len(rejected)} views, input {size}, device {device}"
-        + (", fresh projection head" if model.fresh_head else ""))
+        + (", fresh projection head" if model.fresh_head else "")
+    )
     owner = [-1] * len(label_paths)  # replay photo index per row; -1 for labelled photos
     kind = [0] * len(label_paths)  # 0 clean, 1 positive copy, 2 copy by a rejected family
     images = []
@@ -307,9 +335,11 @@ def finetune(pairs: Sequence[LabelledPair | tuple[str, str, bool]], library: Seq
     guard_d = base.calibration.distance_for(NEGATIVE_GUARD_SCORE)
     allowed_neg = torch.cdist(base_emb[clean_rows], base_emb[clean_rows]).cpu() > guard_d
     allowed_neg.fill_diagonal_(False)
-    log(f"replay: {len(pos_a)} positive pairs, {len(fam_a)} negatives by rejected families, {len(clean_rows)} "
+    log(
+        f"replay: {len(pos_a)} positive pairs, {len(fam_a)} negatives by rejected families, {len(clean_rows)} "
         f"photos for negatives ({int((~allowed_neg).sum().item() - len(clean_rows)) // 2} library pairs barred "
-        "as likely duplicates)")
+        "as likely duplicates)"
+    )
 
     # a margin in the starting model's own scale: different photos already that far apart cost nothing, so the
     # loss (and the anchor's budget) goes to the pairs that need to move
@@ -352,8 +382,9 @@ def finetune(pairs: Sequence[LabelledPair | tuple[str, str, bool]], library: Seq
             for g, lr in zip(opt.param_groups, base_lrs):
                 g["lr"] = lr * f
             need = {ia[i] for i in ub} | {ib[i] for i in ub}
-            ra, rb, ry = replay_batch(rng, cfg.replay_batch, pos_a, pos_b, fam_a, fam_b, hard_a, hard_b, clean_rows,
-                                       allowed_neg)
+            ra, rb, ry = replay_batch(
+                rng, cfg.replay_batch, pos_a, pos_b, fam_a, fam_b, hard_a, hard_b, clean_rows, allowed_neg
+            )
             need |= set(ra.tolist()) | set(rb.tolist())
             rows = np.array(sorted(need), dtype=np.int64)
             local = {r: i for i, r in enumerate(rows)}
@@ -368,11 +399,15 @@ def finetune(pairs: Sequence[LabelledPair | tuple[str, str, bool]], library: Seq
                 loss = loss + cfg.user_weight * torch.stack(cls).mean()
             if len(ra):
                 d = pair_dist(emb, loc(ra), loc(rb))
-                loss = loss + (1 - cfg.user_weight) * pair_contrastive(
-                    d, torch.from_numpy(ry).float().to(device), margin).mean()
+                loss = (
+                    loss
+                    + (1 - cfg.user_weight)
+                    * pair_contrastive(d, torch.from_numpy(ry).float().to(device), margin).mean()
+                )
             if cfg.anchor:
-                loss = loss + cfg.anchor * sum((p - p0).pow(2).sum()
-                                               for p, p0 in zip(model.head_params + model.body_params, start))
+                loss = loss + cfg.anchor * sum(
+                    (p - p0).pow(2).sum() for p, p0 in zip(model.head_params + model.body_params, start)
+                )
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
@@ -389,14 +424,16 @@ def finetune(pairs: Sequence[LabelledPair | tuple[str, str, bool]], library: Seq
     emb = model.embed_all(feats).cpu()
     neg_a, neg_b = random_negatives(rng, clean_rows, allowed_neg, max(len(pos_a) - len(fam_a), 1))
     neg_a, neg_b = np.r_[neg_a, fam_a], np.r_[neg_b, fam_b]
-    rep_d = torch.cat([pair_dist(emb, pos_a, pos_b), pair_dist(emb, neg_a, neg_b)]).numpy() if len(pos_a) \
-        else np.zeros(0)
+    rep_d = (
+        torch.cat([pair_dist(emb, pos_a, pos_b), pair_dist(emb, neg_a, neg_b)]).numpy() if len(pos_a) else np.zeros(0)
+    )
     rep_y = np.r_[np.ones(len(pos_a)), np.zeros(len(neg_a))]
     user_d = pair_dist(emb, ia[tr], ib[tr]).numpy()
-    med = [median(user_d[y[tr] == 1]), median(user_d[y[tr] == 0]), median(rep_d[rep_y == 1]),
-           median(rep_d[rep_y == 0])]
-    log("median distances after training: the user's duplicates {:.2f}, non-duplicates {:.2f}; library copies "
-        "{:.2f}, other library photos {:.2f}".format(*med))
+    med = [median(user_d[y[tr] == 1]), median(user_d[y[tr] == 0]), median(rep_d[rep_y == 1]), median(rep_d[rep_y == 0])]
+    log(
+        "median distances after training: the user's duplicates {:.2f}, non-duplicates {:.2f}; library copies "
+        "{:.2f}, other library photos {:.2f}".format(*med)
+    )
     reps = max(1, round(len(rep_d) / max(len(user_d), 1)))
     cal_d = np.r_[rep_d, np.tile(user_d, reps)]
     cal_y = np.r_[rep_y, np.tile(y[tr], reps)].astype(bool)
@@ -419,40 +456,101 @@ def finetune(pairs: Sequence[LabelledPair | tuple[str, str, bool]], library: Seq
         replay_base = replay_cand = float("nan")
         replay_pos = 0
     better = not_worse(cur, cand, replay_base, replay_cand, replay_pos) or force
-    details = {"created": time.time(), "base_id": base.model_id, "current_id": current.model_id,
-               "labels": len(labelled), "train_labels": int(len(tr)), "holdout_labels": int(len(ho)),
-               "duplicates": int(y.sum()), "not_duplicates": int(len(y) - y.sum()), "library_photos": len(replay),
-               "fresh_head": model.fresh_head, "rejected_families": rejected, "current": asdict(cur),
-               "candidate": asdict(cand),
-               "replay_base_ap": replay_base, "replay_candidate_ap": replay_cand, "loss_history": history,
-               "config": {k: v for k, v in asdict(cfg).items() if k not in ("device", "base")}}
-    spec = ModelSpec(model_id="", weights="", embedding_dim=model.dim, hidden=model.hidden, input_size=size,
-                     mean=base.mean, std=base.std, calibration=cal, threshold=CANDIDATE_THRESHOLD,
-                     extra={"finetune": details, "note": f"Fine-tuned from {base.model_id} on {len(labelled)} "
-                                                          "pairs the user labelled."})
+    details = {
+        "created": time.time(),
+        "base_id": base.model_id,
+        "current_id": current.model_id,
+        "labels": len(labelled),
+        "train_labels": int(len(tr)),
+        "holdout_labels": int(len(ho)),
+        "duplicates": int(y.sum()),
+        "not_duplicates": int(len(y) - y.sum()),
+        "library_photos": len(replay),
+        "fresh_head": model.fresh_head,
+        "rejected_families": rejected,
+        "current": asdict(cur),
+        "candidate": asdict(cand),
+        "replay_base_ap": replay_base,
+        "replay_candidate_ap": replay_cand,
+        "loss_history": history,
+        "config": {k: v for k, v in asdict(cfg).items() if k not in ("device", "base")},
+    }
+    spec = ModelSpec(
+        model_id="",
+        weights="",
+        embedding_dim=model.dim,
+        hidden=model.hidden,
+        input_size=size,
+        mean=base.mean,
+        std=base.std,
+        calibration=cal,
+        threshold=CANDIDATE_THRESHOLD,
+        extra={
+            "finetune": details,
+            "note": f"Fine-tuned from {base.model_id} on {len(labelled)} pairs the user labelled.",
+        },
+    )
     state = {k: v.detach().cpu().clone() for k, v in model.net.state_dict().items()}
     secs = time.monotonic() - t0
     details["seconds"] = secs
-    summary = (f"held-out pairs ({cur.pairs}): agreement {cur.agreement:.0%} -> {cand.agreement:.0%}, "
-               f"AP {cur.ap:.3f} -> {cand.ap:.3f}; library copies AP {replay_base:.3f} -> {replay_cand:.3f}")
+    summary = (
+        f"held-out pairs ({cur.pairs}): agreement {cur.agreement:.0%} -> {cand.agreement:.0%}, "
+        f"AP {cur.ap:.3f} -> {cand.ap:.3f}; library copies AP {replay_base:.3f} -> {replay_cand:.3f}"
+    )
     if not better:
-        return FinetuneResult(NOT_BETTER, f"The candidate is not better than {current.model_id}: {summary}. "
-                              "Nothing was saved.", len(labelled), current=cur, candidate=cand,
-                              replay_base_ap=replay_base, replay_candidate_ap=replay_cand,
-                              spec=spec, seconds=secs, details=details, state_dict=state)
+        return FinetuneResult(
+            NOT_BETTER,
+            f"The candidate is not better than {current.model_id}: {summary}. Nothing was saved.",
+            len(labelled),
+            current=cur,
+            candidate=cand,
+            replay_base_ap=replay_base,
+            replay_candidate_ap=replay_cand,
+            spec=spec,
+            seconds=secs,
+            details=details,
+            state_dict=state,
+        )
     if not save:
-        return FinetuneResult(CANDIDATE, f"Candidate ready (not saved): {summary}.", len(labelled), current=cur,
-                              candidate=cand, replay_base_ap=replay_base, replay_candidate_ap=replay_cand,
-                              spec=spec, seconds=secs, details=details, state_dict=state)
+        return FinetuneResult(
+            CANDIDATE,
+            f"Candidate ready (not saved): {summary}.",
+            len(labelled),
+            current=cur,
+            candidate=cand,
+            replay_base_ap=replay_base,
+            replay_candidate_ap=replay_cand,
+            spec=spec,
+            seconds=secs,
+            details=details,
+            state_dict=state,
+        )
     saved = versions.save_version(spec, state, cfg.name)
     log(f"saved version {saved.model_id} in {saved.folder}")
-    return FinetuneResult(SAVED, f"Saved new version {saved.model_id}: {summary}.", len(labelled), current=cur,
-                          candidate=replace(cand, model_id=saved.model_id), replay_base_ap=replay_base,
-                          replay_candidate_ap=replay_cand, spec=saved, seconds=secs, details=details)
+    return FinetuneResult(
+        SAVED,
+        f"Saved new version {saved.model_id}: {summary}.",
+        len(labelled),
+        current=cur,
+        candidate=replace(cand, model_id=saved.model_id),
+        replay_base_ap=replay_base,
+        replay_candidate_ap=replay_cand,
+        spec=saved,
+        seconds=secs,
+        details=details,
+    )
 
 
-def _current_distances(current: ModelSpec, base: ModelSpec, base_emb, ha: np.ndarray, hb: np.ndarray,
-                       label_paths: list[str], device, progress: Progress) -> np.ndarray:
+def _current_distances(
+    current: ModelSpec,
+    base: ModelSpec,
+    base_emb,
+    ha: np.ndarray,
+    hb: np.ndarray,
+    label_paths: list[str],
+    device,
+    progress: Progress,
+) -> np.ndarray:
     """The current model's distances on the held-out pairs: free when it is the starting model."""
     if current.model_id == base.model_id and current.input_size == base.input_size:
         return pair_dist(base_emb.cpu(), ha, hb).numpy()

@@ -2,6 +2,7 @@
 a frozen front and a trainable part, the pair loss, replay batches and the check of which kinds of copy the
 user's labels reject. No threads and no Qt; the orchestration and the decisions are in engine.finetune.
 """
+
 from __future__ import annotations
 
 import os
@@ -71,8 +72,9 @@ def family_views(job: tuple[str, int, int]) -> list[np.ndarray] | None:
     try:
         src = augment_source(path, size)
         key = f"{seed}:{os.path.basename(path)}"  # not the full path: a moved library must train the same
-        return [squash(FAMILIES[name][0](src, random.Random(f"{key}:{name}")).convert("RGB"), size)
-                for name in FAMILIES]
+        return [
+            squash(FAMILIES[name][0](src, random.Random(f"{key}:{name}")).convert("RGB"), size) for name in FAMILIES
+        ]
     except Exception:  # noqa: BLE001
         return None
 
@@ -131,8 +133,7 @@ class SplitModel:
         import torch
 
         x = torch.from_numpy(batch).to(self.device)
-        return ((x.permute(0, 3, 1, 2).float() - self._mean) / self._std).contiguous(
-            memory_format=torch.channels_last)
+        return ((x.permute(0, 3, 1, 2).float() - self._mean) / self._std).contiguous(memory_format=torch.channels_last)
 
     def front(self, images: np.ndarray, progress: Progress, batch: int = 32):
         """Cached inputs of the trainable part for uint8 images (N, S, S, 3): pooled features or block maps."""
@@ -142,7 +143,7 @@ class SplitModel:
         with torch.inference_mode():
             for i in range(0, len(images), batch):
                 progress.report("features", i, len(images))
-                x = self._input(images[i:i + batch])
+                x = self._input(images[i : i + batch])
                 out.append((self.split.front(x) if self.split else self.net.backbone(x)).float())
         progress.report("features", len(images), len(images))
         return torch.cat(out) if out else torch.zeros(0)
@@ -162,7 +163,7 @@ class SplitModel:
         if self.split is None:
             return feats
         b = self.net.backbone
-        for blk in b._blocks[self.split.cut:]:
+        for blk in b._blocks[self.split.cut :]:
             feats = blk(feats)
         return F.relu6(b._bn1(b._conv_head(feats))).mean(dim=(2, 3)).to(torch.float32)
 
@@ -173,8 +174,9 @@ class SplitModel:
         from torch.nn import functional as F
 
         with torch.no_grad():
-            return torch.cat([F.normalize(self.pooled(feats[i:i + batch]), dim=1)
-                              for i in range(0, len(feats), batch)])
+            return torch.cat(
+                [F.normalize(self.pooled(feats[i : i + batch]), dim=1) for i in range(0, len(feats), batch)]
+            )
 
     def base_embed_all(self, feats, batch: int = 256):
         """The starting model's embeddings: its own head, or the raw pooled features when it had none."""
@@ -184,14 +186,15 @@ class SplitModel:
         if not self.fresh_head:
             return self.embed_all(feats, batch)
         with torch.no_grad():
-            return torch.cat([F.normalize(self.pooled(feats[i:i + batch]), dim=1)
-                              for i in range(0, len(feats), batch)])
+            return torch.cat(
+                [F.normalize(self.pooled(feats[i : i + batch]), dim=1) for i in range(0, len(feats), batch)]
+            )
 
     def embed_all(self, feats, batch: int = 256):
         import torch
 
         with torch.no_grad():
-            return torch.cat([self.embed(feats[i:i + batch]) for i in range(0, len(feats), batch)])
+            return torch.cat([self.embed(feats[i : i + batch]) for i in range(0, len(feats), batch)])
 
 
 def pair_contrastive(d, y, margin: float):
@@ -199,7 +202,7 @@ def pair_contrastive(d, y, margin: float):
     import torch
 
     dissimilar = 1.0 - y
-    return (1 - dissimilar) * 0.5 * d ** 2 + dissimilar * 0.5 * torch.relu(margin - d) ** 2
+    return (1 - dissimilar) * 0.5 * d**2 + dissimilar * 0.5 * torch.relu(margin - d) ** 2
 
 
 def pair_dist(emb, a, b):
@@ -265,12 +268,21 @@ def replay_batch(rng, size: int, pos_a, pos_b, fam_a, fam_b, hard_a, hard_b, cle
     parts_b.append(rb)
     a, b = np.concatenate(parts_a), np.concatenate(parts_b)
     yy = np.zeros(len(a))
-    yy[:len(p)] = 1.0
+    yy[: len(p)] = 1.0
     return a, b, yy
 
 
-def rejected_families(model: SplitModel, base: ModelSpec, label_feats, label_paths: list[str], ia: np.ndarray,
-                      ib: np.ndarray, y: np.ndarray, cfg: FinetuneConfig, progress: Progress) -> list[str]:
+def rejected_families(
+    model: SplitModel,
+    base: ModelSpec,
+    label_feats,
+    label_paths: list[str],
+    ia: np.ndarray,
+    ib: np.ndarray,
+    y: np.ndarray,
+    cfg: FinetuneConfig,
+    progress: Progress,
+) -> list[str]:
     """Augmentation families that explain the user's "not a duplicate" labels on pairs the base model joins.
 
     For such a pair (a, b), a family f explains it when a copy of one made by f lands much closer to the other
@@ -289,10 +301,11 @@ def rejected_families(model: SplitModel, base: ModelSpec, label_feats, label_pat
     disagree = np.flatnonzero((y == 0) & (scores >= min(base.threshold, 0.5)))
     if len(disagree) < 2:
         return []
-    disagree = disagree[np.argsort(d[disagree])][:cfg.detect_pairs]  # the most confident mistakes first
+    disagree = disagree[np.argsort(d[disagree])][: cfg.detect_pairs]  # the most confident mistakes first
     paths = sorted({label_paths[i] for k in disagree for i in (ia[k], ib[k])})
-    fviews = map_with_progress(family_views, [(p, base.input_size, cfg.seed) for p in paths], cfg.workers,
-                                progress, "checking the labels")
+    fviews = map_with_progress(
+        family_views, [(p, base.input_size, cfg.seed) for p in paths], cfg.workers, progress, "checking the labels"
+    )
     got = {p: v for p, v in zip(paths, fviews) if v is not None}
     if not got:
         return []

@@ -4,6 +4,7 @@ A group is a reference and the images that each score at or above the threshold 
 Connected components would chain A~B~C~D into one group although A and D look nothing alike; scoring
 everyone against one reference makes "these are duplicates of this picture" true for every member.
 """
+
 from __future__ import annotations
 
 import heapq
@@ -17,8 +18,14 @@ from engine.results import Member
 from engine.settings import DEFAULT_KEEP_RULES, KEEP_RULES
 
 
-def form_groups(n: int, i: np.ndarray, j: np.ndarray, score: np.ndarray, threshold: float,
-                forbidden: set[frozenset[int]] | None = None) -> list[tuple[int, list[tuple[int, float]]]]:
+def form_groups(
+    n: int,
+    i: np.ndarray,
+    j: np.ndarray,
+    score: np.ndarray,
+    threshold: float,
+    forbidden: set[frozenset[int]] | None = None,
+) -> list[tuple[int, list[tuple[int, float]]]]:
     """Greedy star groups: ``[(reference, [(reference, 1.0), (member, score), ...]), ...]``.
 
     Repeatedly the ungrouped node with the most edges to ungrouped nodes (then the highest total score, then the
@@ -74,8 +81,10 @@ def form_groups(n: int, i: np.ndarray, j: np.ndarray, score: np.ndarray, thresho
         if degree[ref] == 0:
             continue
         lo, hi = indptr[ref], indptr[ref + 1]
-        candidates = sorted(((val_list[e], dst_list[e]) for e in range(lo, hi) if not assigned[dst_list[e]]),
-                            key=lambda t: (-t[0], t[1]))
+        candidates = sorted(
+            ((val_list[e], dst_list[e]) for e in range(lo, hi) if not assigned[dst_list[e]]),
+            key=lambda t: (-t[0], t[1]),
+        )
         members = [(ref, 1.0)]
         for sc, v in candidates:
             if conflicts and any(m in conflicts.get(v, ()) for m, _ in members[1:]):
@@ -107,8 +116,9 @@ def _conflicts(forbidden: set[frozenset[int]] | None) -> dict[int, set[int]]:
     return out
 
 
-def pick_keeper(members: Sequence[Member], rules: Sequence[str] = DEFAULT_KEEP_RULES,
-                preferred_folders: Sequence[str] = ()) -> str:
+def pick_keeper(
+    members: Sequence[Member], rules: Sequence[str] = DEFAULT_KEEP_RULES, preferred_folders: Sequence[str] = ()
+) -> str:
     """Path of the member to keep.
 
     A member inside a preferred folder wins first (an earlier folder beats a later one); then the rules, in

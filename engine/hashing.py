@@ -4,6 +4,7 @@ Files are grouped by size first (free: discovery already has it), then by a hash
 and only files that still collide are hashed whole. On a photo library most sizes are unique, so most files are
 never opened here at all.
 """
+
 from __future__ import annotations
 
 import hashlib

@@ -5,6 +5,7 @@ read, so a scan of 100,000 files never dies on one broken JPEG. Truncated files 
 grey (``ImageFile.LOAD_TRUNCATED_IMAGES`` stays off), and sizes are checked on the header before any pixel is
 decoded, so a decompression bomb costs nothing.
 """
+
 from __future__ import annotations
 
 import math
@@ -48,8 +49,17 @@ _TRANSPOSE = {
     8: Image.Transpose.ROTATE_90,
 }
 
-_BAD_DATA = (OSError, ValueError, SyntaxError, struct.error, EOFError, IndexError, KeyError, TypeError,
-             ZeroDivisionError)
+_BAD_DATA = (
+    OSError,
+    ValueError,
+    SyntaxError,
+    struct.error,
+    EOFError,
+    IndexError,
+    KeyError,
+    TypeError,
+    ZeroDivisionError,
+)
 """What Pillow's parsers raise on malformed data (metadata is best effort: bad EXIF never costs the picture)."""
 
 _heif_lock = threading.Lock()

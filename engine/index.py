@@ -38,6 +38,7 @@ fp16 codes instead of float32 (``IndexIVFFlat``) halve the index's memory and th
 query scans: at 250,000 clustered vectors search took 26 CPU s instead of 38 (8-bit codes: 28), with the same
 near-duplicate pair recall (0.99999); nprobe 8 would have cost 24 CPU s at a recall of 0.9997.
 """
+
 from __future__ import annotations
 
 import math
@@ -56,8 +57,9 @@ _FP16_SLACK = 1e-2  # fp16 codes move distances by ~1e-3; the exact distance dec
 _PAIR_CHUNK = 16_384  # pairs whose exact distance is computed at once (2 x 16 MiB at D=256)
 
 
-def nearest_pairs(vectors: np.ndarray, k: int, max_distance: float, progress: Progress = NULL_PROGRESS,
-                  method: str = "auto") -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def nearest_pairs(
+    vectors: np.ndarray, k: int, max_distance: float, progress: Progress = NULL_PROGRESS, method: str = "auto"
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Unique pairs ``i < j`` within ``max_distance`` where j is among i's k nearest or i among j's.
 
     ``vectors`` are L2-normalised rows (N, D). Returns ``(i, j, dist)`` as int64, int64, float32 arrays
@@ -120,8 +122,9 @@ class _TopK:
         return src[keep], dst[keep], sim[keep]
 
 
-def _exact_knn(x: np.ndarray, k: int, max_distance: float,
-               progress: Progress = NULL_PROGRESS) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _exact_knn(
+    x: np.ndarray, k: int, max_distance: float, progress: Progress = NULL_PROGRESS
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Exact top-k within the distance limit, by tiles of the upper triangle."""
     n = x.shape[0]
     tile = TILE
@@ -132,9 +135,9 @@ def _exact_knn(x: np.ndarray, k: int, max_distance: float,
     done = 0
     progress.report("search", 0, total)
     for r0 in starts:
-        a = x[r0:r0 + tile]
+        a = x[r0 : r0 + tile]
         for c0 in range(r0, n, tile):
-            s = a @ x[c0:c0 + tile].T
+            s = a @ x[c0 : c0 + tile].T
             if c0 == r0:
                 np.fill_diagonal(s, -np.inf)
             _tile_hits(s, r0, c0, k, floor, top)
@@ -180,8 +183,9 @@ def _ivf_params(n: int) -> tuple[int, int]:
     return nlist, min(IVF_NPROBE, nlist)
 
 
-def _ivf_knn(x: np.ndarray, k: int, max_distance: float,
-             progress: Progress = NULL_PROGRESS) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _ivf_knn(
+    x: np.ndarray, k: int, max_distance: float, progress: Progress = NULL_PROGRESS
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     # OpenMP threads that spin while waiting are many times slower when other work shares the cores (the GUI,
     # other programs): measured 11 s instead of 3.6 s to train 1,024 cells on a busy 2-core machine
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
@@ -204,14 +208,14 @@ def _ivf_knn(x: np.ndarray, k: int, max_distance: float,
     done = 1
     progress.report("search", done, total)
     for b0 in batches:
-        index.add(x[b0:b0 + ANN_BATCH])
+        index.add(x[b0 : b0 + ANN_BATCH])
         done += 1
         progress.report("search", done, total)
     index.nprobe = nprobe
     limit = np.float32(max_distance + _FP16_SLACK) ** 2  # _pairs applies the exact limit
     parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
     for b0 in batches:
-        d2, ids = index.search(x[b0:b0 + ANN_BATCH], k + 1)  # +1: the query itself, usually first
+        d2, ids = index.search(x[b0 : b0 + ANN_BATCH], k + 1)  # +1: the query itself, usually first
         rows = np.arange(b0, b0 + len(ids))[:, None]
         found = (ids >= 0) & (ids != rows)
         found &= np.cumsum(found, axis=1) <= k  # a row's results come sorted: its first k others are its top-k
@@ -225,8 +229,9 @@ def _ivf_knn(x: np.ndarray, k: int, max_distance: float,
     return src, dst, sim
 
 
-def _pairs(x: np.ndarray, src: np.ndarray, dst: np.ndarray,
-           max_distance: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _pairs(
+    x: np.ndarray, src: np.ndarray, dst: np.ndarray, max_distance: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Directed top-k hits -> unique pairs i < j within the limit, with exact Euclidean distances.
 
     Computed from the vectors, not from ``2 - 2 cos`` (which loses the digits that matter for near-identical
@@ -241,7 +246,7 @@ def _pairs(x: np.ndarray, src: np.ndarray, dst: np.ndarray,
     i, j = keys // n, keys % n
     dist = np.empty(len(keys), np.float32)
     for c0 in range(0, len(keys), _PAIR_CHUNK):
-        diff = x[i[c0:c0 + _PAIR_CHUNK]] - x[j[c0:c0 + _PAIR_CHUNK]]
-        dist[c0:c0 + _PAIR_CHUNK] = np.sqrt(np.einsum("ij,ij->i", diff, diff))
+        diff = x[i[c0 : c0 + _PAIR_CHUNK]] - x[j[c0 : c0 + _PAIR_CHUNK]]
+        dist[c0 : c0 + _PAIR_CHUNK] = np.sqrt(np.einsum("ij,ij->i", diff, diff))
     keep = dist <= max_distance
     return i[keep], j[keep], dist[keep]

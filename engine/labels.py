@@ -5,6 +5,7 @@ label survives a rename or a move: a file is recognised by its bytes when its pa
 sizes are kept too, so finding renamed files only hashes files of a labelled size. Fine-tuning reads
 :meth:`LabelStore.pairs`.
 """
+
 from __future__ import annotations
 
 import os
@@ -75,8 +76,10 @@ class LabelStore:
         sa, sb = os.path.getsize(path_a), os.path.getsize(path_b)
         now = time.time()
         with self._connect() as con:
-            con.execute("INSERT OR REPLACE INTO labels VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                        (ha, hb, path_a, path_b, sa, sb, int(bool(is_duplicate)), now))
+            con.execute(
+                "INSERT OR REPLACE INTO labels VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (ha, hb, path_a, path_b, sa, sb, int(bool(is_duplicate)), now),
+            )
         return LabelledPair(path_a, path_b, ha, hb, bool(is_duplicate), now)
 
     def remove(self, path_a: str, path_b: str) -> bool:
@@ -86,8 +89,9 @@ class LabelStore:
 
     def pairs(self) -> list[LabelledPair]:
         with self._connect() as con:
-            rows = con.execute("SELECT path_a, path_b, hash_a, hash_b, is_duplicate, created FROM labels "
-                               "ORDER BY created").fetchall()
+            rows = con.execute(
+                "SELECT path_a, path_b, hash_a, hash_b, is_duplicate, created FROM labels ORDER BY created"
+            ).fetchall()
         return [LabelledPair(a, b, ha, hb, bool(d), c) for a, b, ha, hb, d, c in rows]
 
     def __len__(self) -> int:
@@ -101,8 +105,9 @@ class LabelStore:
         at other paths are hashed, so a renamed or moved file still matches. Without ``paths``, the stored paths.
         """
         with self._connect() as con:
-            rows = con.execute("SELECT hash_a, hash_b, path_a, path_b, size_a, size_b FROM labels "
-                               "WHERE is_duplicate = 0").fetchall()
+            rows = con.execute(
+                "SELECT hash_a, hash_b, path_a, path_b, size_a, size_b FROM labels WHERE is_duplicate = 0"
+            ).fetchall()
         if paths is None:
             return {frozenset((a, b)) for _, _, a, b, _, _ in rows}
         paths = list(paths)

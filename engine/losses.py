@@ -1,4 +1,5 @@
 """Siamese losses and in-batch mining, taking their parts (distance, margin, miner) as arguments."""
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -32,7 +33,7 @@ def _positive_pairs(labels: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
 def hard_miner(dist: torch.Tensor, labels: torch.Tensor, margin: float):
     """Every ordered positive pair (a, p) with the closest negative of a in the batch."""
     a, p = _positive_pairs(labels)
-    neg = (labels[:, None] != labels[None, :])
+    neg = labels[:, None] != labels[None, :]
     d = dist.detach().masked_fill(~neg, float("inf"))
     return a, p, d[a].argmin(1)
 
@@ -40,7 +41,7 @@ def hard_miner(dist: torch.Tensor, labels: torch.Tensor, margin: float):
 def semihard_miner(dist: torch.Tensor, labels: torch.Tensor, margin: float):
     """FaceNet's semi-hard negatives: the closest negative farther than the positive; the hardest if none is."""
     a, p = _positive_pairs(labels)
-    neg = (labels[:, None] != labels[None, :])
+    neg = labels[:, None] != labels[None, :]
     d = dist.detach()
     d_an = d[a].masked_fill(~neg[a], float("inf"))  # P x N
     d_ap = d[a, p][:, None]
@@ -84,7 +85,7 @@ class ContrastiveLoss(nn.Module):
         d_pos, d_neg = d[a, p], d[a, n]
         dist = torch.cat([d_pos, d_neg])
         y = torch.cat([torch.zeros_like(d_pos), torch.ones_like(d_neg)])
-        return ((1 - y) * 0.5 * dist ** 2 + y * 0.5 * F.relu(self.margin - dist) ** 2).mean()
+        return ((1 - y) * 0.5 * dist**2 + y * 0.5 * F.relu(self.margin - dist) ** 2).mean()
 
 
 def make_loss(name: str, mining: str = "semihard", margin: float | None = None) -> nn.Module:

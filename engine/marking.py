@@ -3,6 +3,7 @@
 Protected folders are never marked, and no group ever has every member marked: the GUI and the file
 operations both rely on that.
 """
+
 from __future__ import annotations
 
 import os
@@ -54,8 +55,9 @@ def choose_keeper(group: Group, rule: str, preferred_folders: Sequence[str] = ()
     return best.path
 
 
-def auto_mark(groups: Iterable[Group], rule: str, preferred_folders: Sequence[str] = (),
-              protected: Sequence[str] = ()) -> set[str]:
+def auto_mark(
+    groups: Iterable[Group], rule: str, preferred_folders: Sequence[str] = (), protected: Sequence[str] = ()
+) -> set[str]:
     """Paths to mark: every member but the keeper, skipping protected files; never a whole group."""
     marked: set[str] = set()
     for g in groups:

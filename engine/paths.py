@@ -3,6 +3,7 @@
 Variables: DOPPEL_CACHE_DIR, DOPPEL_DATA_DIR, DOPPEL_CONFIG_DIR. ``set_portable(dir)`` puts all three
 beside the executable (the frozen app's ``--portable``).
 """
+
 from __future__ import annotations
 
 import os

@@ -1,4 +1,5 @@
 """Progress reporting and cancellation, as a plain callback plus a token (no threads, no Qt)."""
+
 from __future__ import annotations
 
 import threading

@@ -1,4 +1,5 @@
 """Small frozen dataclasses that carry scan results between the engine, the GUI and the CLI."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field

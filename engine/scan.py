@@ -3,6 +3,7 @@
 ``scan()`` is what the GUI worker and the CLI call; ``regroup()`` re-forms groups at another threshold
 from a finished scan without touching a file (the GUI's threshold slider).
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -32,8 +33,9 @@ def open_cache(settings: ScanSettings) -> Cache:
     return Cache(settings.cache_path or default_cache_path())
 
 
-def scan(settings: ScanSettings, progress: Progress = NULL_PROGRESS, spec: ModelSpec | None = None,
-         embedder=None) -> ScanResult:
+def scan(
+    settings: ScanSettings, progress: Progress = NULL_PROGRESS, spec: ModelSpec | None = None, embedder=None
+) -> ScanResult:
     """Run a whole scan. Raises BadRootError / ModelError for unusable input, Cancelled when cancelled.
 
     ``embedder`` lets a long-lived caller (the GUI, a benchmark) keep one network loaded across scans.
@@ -69,8 +71,11 @@ def scan(settings: ScanSettings, progress: Progress = NULL_PROGRESS, spec: Model
             model_id = spec.model_id
             infos, vectors, failed, stats_embed = _embed_all(unique, spec, settings, cache, progress, embedder)
         t = lap("embed", t)
-        threshold = settings.threshold if settings.threshold is not None else (
-            spec.threshold if not settings.exact_only else 1.0)
+        threshold = (
+            settings.threshold
+            if settings.threshold is not None
+            else (spec.threshold if not settings.exact_only else 1.0)
+        )
         min_score = min(settings.min_score if settings.min_score is not None else threshold, threshold)
         by_path = {e.path: e for e in unique}
         rep_pairs = _candidate_pairs(vectors, by_path, spec, settings, min_score, cache, progress)
@@ -88,13 +93,28 @@ def scan(settings: ScanSettings, progress: Progress = NULL_PROGRESS, spec: Model
             catalog[e.path] = _member(e, info, copy_of.get(e.path))
 
     pairs = tuple(expand_pairs(rep_pairs, exact_sets))
-    result = ScanResult(groups=(), pairs=pairs, skipped=tuple(sorted(skipped, key=lambda s: s.path)),
-                        threshold=threshold, model_id=model_id, files_scanned=len(entries), catalog=catalog)
+    result = ScanResult(
+        groups=(),
+        pairs=pairs,
+        skipped=tuple(sorted(skipped, key=lambda s: s.path)),
+        threshold=threshold,
+        model_id=model_id,
+        files_scanned=len(entries),
+        catalog=catalog,
+    )
     result = regroup(result, threshold, settings)
     lap("group", t)
     timings["total"] = round(time.perf_counter() - t0, 4)
-    return replace(result, stats={"timings": timings, **stats_embed, "min_score": min_score,
-                                  "images": len(catalog), "unique": len(unique)})
+    return replace(
+        result,
+        stats={
+            "timings": timings,
+            **stats_embed,
+            "min_score": min_score,
+            "images": len(catalog),
+            "unique": len(unique),
+        },
+    )
 
 
 def search_key(model_id: str, k: int, max_distance: float, entries: Sequence[FileEntry]) -> str:
@@ -105,8 +125,15 @@ def search_key(model_id: str, k: int, max_distance: float, entries: Sequence[Fil
     return h.hexdigest()
 
 
-def _candidate_pairs(vectors: dict[str, np.ndarray], by_path: dict[str, FileEntry], spec: ModelSpec | None,
-                     settings: ScanSettings, min_score: float, cache: Cache, progress: Progress) -> list[PairScore]:
+def _candidate_pairs(
+    vectors: dict[str, np.ndarray],
+    by_path: dict[str, FileEntry],
+    spec: ModelSpec | None,
+    settings: ScanSettings,
+    min_score: float,
+    cache: Cache,
+    progress: Progress,
+) -> list[PairScore]:
     """Top-k neighbour pairs scoring at least min_score; an unchanged library reuses the cached search."""
     if not vectors or spec is None:
         return []
@@ -130,9 +157,17 @@ def _candidate_pairs(vectors: dict[str, np.ndarray], by_path: dict[str, FileEntr
 
 
 def _member(e: FileEntry, info: ImageInfo | None, exact_of: str | None) -> Member:
-    return Member(path=e.path, size=e.size, mtime_ns=e.mtime_ns, width=info.width if info else 0,
-                  height=info.height if info else 0, score=1.0, capture_time=info.capture_time if info else None,
-                  camera=info.camera if info else None, exact_of=exact_of)
+    return Member(
+        path=e.path,
+        size=e.size,
+        mtime_ns=e.mtime_ns,
+        width=info.width if info else 0,
+        height=info.height if info else 0,
+        score=1.0,
+        capture_time=info.capture_time if info else None,
+        camera=info.camera if info else None,
+        exact_of=exact_of,
+    )
 
 
 def _exact_infos(exact_sets: list[list[FileEntry]], cache: Cache) -> dict[str, ImageInfo]:
@@ -147,8 +182,9 @@ def _exact_infos(exact_sets: list[list[FileEntry]], cache: Cache) -> dict[str, I
     return infos
 
 
-def _embed_all(unique: list[FileEntry], spec: ModelSpec, settings: ScanSettings, cache: Cache, progress: Progress,
-               embedder) -> tuple[dict, dict, dict, dict]:
+def _embed_all(
+    unique: list[FileEntry], spec: ModelSpec, settings: ScanSettings, cache: Cache, progress: Progress, embedder
+) -> tuple[dict, dict, dict, dict]:
     cached = cache.get_embeddings(unique, spec.model_id)
     known_bad = cache.get_failures([e for e in unique if e.path not in cached])
     infos = {p: info for p, (info, _) in cached.items()}
@@ -171,8 +207,11 @@ def _embed_all(unique: list[FileEntry], spec: ModelSpec, settings: ScanSettings,
     # keep the scan order stable (sorted by path) whatever came from the cache
     order = {e.path: n for n, e in enumerate(unique)}
     vectors = dict(sorted(vectors.items(), key=lambda kv: order[kv[0]]))
-    stats = {"cached": len(cached) + len(known_bad), "decoded": len(todo),
-             "device": str(embedder.device) if embedder is not None else "none"}
+    stats = {
+        "cached": len(cached) + len(known_bad),
+        "decoded": len(todo),
+        "device": str(embedder.device) if embedder is not None else "none",
+    }
     return infos, vectors, failed, stats
 
 
@@ -182,7 +221,7 @@ def expand_pairs(rep_pairs: Iterable[PairScore], exact_sets: Sequence[Sequence[F
     out: list[PairScore] = []
     for s in exact_sets:
         paths = [e.path for e in s]
-        out += [PairScore(a, b, 1.0) for n, a in enumerate(paths) for b in paths[n + 1:]]
+        out += [PairScore(a, b, 1.0) for n, a in enumerate(paths) for b in paths[n + 1 :]]
     for p in rep_pairs:
         for a in copies.get(p.a, (p.a,)):
             for b in copies.get(p.b, (p.b,)):
@@ -190,8 +229,9 @@ def expand_pairs(rep_pairs: Iterable[PairScore], exact_sets: Sequence[Sequence[F
     return out
 
 
-def regroup(result: ScanResult, threshold: float, settings: ScanSettings | None = None,
-            not_duplicates: Iterable[frozenset] = ()) -> ScanResult:
+def regroup(
+    result: ScanResult, threshold: float, settings: ScanSettings | None = None, not_duplicates: Iterable[frozenset] = ()
+) -> ScanResult:
     """Groups at ``threshold`` from the pairs a scan kept (pairs below its min_score are not known)."""
     settings = settings or ScanSettings()
     catalog = result.catalog

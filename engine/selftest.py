@@ -4,6 +4,7 @@ Loads the bundled model, scans ``resources/samples/images`` without a cache and 
 ``resources/samples/expected.json``. It proves that the frozen app found its resources, its model weights and
 its image codecs, and that inference runs on this machine; it never imports Qt and writes nothing.
 """
+
 from __future__ import annotations
 
 import json
@@ -39,8 +40,11 @@ def run(out: TextIO, samples: Path | None = None, device: str = "auto") -> int:
 
     samples = samples or paths.resources_dir() / SAMPLES
     frozen = bool(getattr(sys, "frozen", False))
-    print(f"Doppel self-test ({'frozen app' if frozen else 'from source'}, Python {platform.python_version()}, "
-          f"{platform.system()} {platform.machine()})", file=out)
+    print(
+        f"Doppel self-test ({'frozen app' if frozen else 'from source'}, Python {platform.python_version()}, "
+        f"{platform.system()} {platform.machine()})",
+        file=out,
+    )
     print(f"resources: {paths.resources_dir()}", file=out)
     print(f"config: {paths.config_dir()}\ndata: {paths.data_dir()}\ncache: {paths.cache_dir()}", file=out)
     root, expected, files = load_expected(samples)
@@ -52,15 +56,20 @@ def run(out: TextIO, samples: Path | None = None, device: str = "auto") -> int:
     seconds = time.perf_counter() - t0
     import torch  # already loaded by the scan
 
-    print(f"torch {torch.__version__}, device {result.stats.get('device', '?')}; scanned {result.files_scanned} "
-          f"files in {seconds:.1f} s", file=out)
+    print(
+        f"torch {torch.__version__}, device {result.stats.get('device', '?')}; scanned {result.files_scanned} "
+        f"files in {seconds:.1f} s",
+        file=out,
+    )
     found = {frozenset(_rel(m.path, root) for m in g.members) for g in result.groups}
     scores = {frozenset(_rel(m.path, root) for m in g.members): g for g in result.groups}
     print(f"groups found: {len(found)}", file=out)
     for key in sorted(found, key=sorted):
         g = scores[key]
-        members = ", ".join(f"{_rel(m.path, root)} ({'byte copy' if m.exact_of else f'score {m.score:.3f}'})"
-                            for m in sorted(g.members, key=lambda m: _rel(m.path, root)))
+        members = ", ".join(
+            f"{_rel(m.path, root)} ({'byte copy' if m.exact_of else f'score {m.score:.3f}'})"
+            for m in sorted(g.members, key=lambda m: _rel(m.path, root))
+        )
         print(f"  [{'exact' if g.exact else 'similar'}] {members}", file=out)
     for s in result.skipped:
         print(f"  skipped {_rel(s.path, root)}: {s.reason}", file=out)

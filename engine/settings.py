@@ -1,4 +1,5 @@
 """Every scan setting declared once, with its type and default. The GUI persists these; the CLI fills them."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field

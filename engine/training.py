@@ -6,6 +6,7 @@ cached as float16. Training then runs only the tail (the remaining blocks, the 1
 MLP) on those maps, with different view pairs every epoch. The result is an ordinary ``SiameseBranch`` state
 dict, so inference is the usual full network.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -59,19 +60,19 @@ class SplitBranch(nn.Module):
 
     def tail_parameters(self) -> tuple[list[nn.Parameter], list[nn.Parameter]]:
         b = self.branch.backbone
-        body = [p for m in [*b._blocks[self.cut:], b._conv_head, b._bn1] for p in m.parameters()]
+        body = [p for m in [*b._blocks[self.cut :], b._conv_head, b._bn1] for p in m.parameters()]
         return body, list(self.branch.head.parameters())
 
     def front(self, x: torch.Tensor) -> torch.Tensor:
         b = self.branch.backbone
         x = F.relu6(b._bn0(b._conv_stem(x)))
-        for blk in b._blocks[:self.cut]:
+        for blk in b._blocks[: self.cut]:
             x = blk(x)
         return x
 
     def tail(self, f: torch.Tensor) -> torch.Tensor:
         b = self.branch.backbone
-        for blk in b._blocks[self.cut:]:
+        for blk in b._blocks[self.cut :]:
             f = blk(f)
         z = F.relu6(b._bn1(b._conv_head(f))).mean(dim=(2, 3))
         return F.normalize(self.branch.head(z), dim=1)
@@ -181,15 +182,17 @@ class FeatureCache:
         self.meta_path.write_text(json.dumps(self.meta))
 
 
-def build_cache(split: SplitBranch, files: Sequence[Path], views: int, cfg: TrainConfig, name: str,
-                device, progress: Progress) -> FeatureCache:
+def build_cache(
+    split: SplitBranch, files: Sequence[Path], views: int, cfg: TrainConfig, name: str, device, progress: Progress
+) -> FeatureCache:
     size = cfg.input_size
     with torch.inference_mode():
         shape = tuple(split.front(torch.zeros(1, 3, size, size, device=device)).shape[1:])
     digest = hashlib.sha1(json.dumps([cfg.seed, size, cfg.cut, views, [f.name for f in files]]).encode())
-    cache = FeatureCache(Path(cfg.cache_dir or Path(cfg.out) / "cache"), f"{name}-{digest.hexdigest()[:10]}",
-                         len(files), views, shape)
-    todo = [(str(f), views, size, cfg.seed) for f in files[cache.done:]]
+    cache = FeatureCache(
+        Path(cfg.cache_dir or Path(cfg.out) / "cache"), f"{name}-{digest.hexdigest()[:10]}", len(files), views, shape
+    )
+    todo = [(str(f), views, size, cfg.seed) for f in files[cache.done :]]
     if not todo:
         return cache
     progress.report(f"views-{name}", cache.done, len(files))
@@ -203,9 +206,10 @@ def build_cache(split: SplitBranch, files: Sequence[Path], views: int, cfg: Trai
             if len(pending) == chunk or done + len(pending) == len(files):
                 batch = np.concatenate(pending)
                 with torch.inference_mode():
-                    maps = torch.cat([split.front(normalise(batch[i:i + 16], device))
-                                      for i in range(0, len(batch), 16)])
-                cache.maps[done:done + len(pending)] = maps.reshape(len(pending), views, *shape).half().cpu().numpy()
+                    maps = torch.cat(
+                        [split.front(normalise(batch[i : i + 16], device)) for i in range(0, len(batch), 16)]
+                    )
+                cache.maps[done : done + len(pending)] = maps.reshape(len(pending), views, *shape).half().cpu().numpy()
                 done += len(pending)
                 cache.commit(done, fams)
                 pending, fams = [], []
@@ -220,7 +224,7 @@ def embed_cache(split: SplitBranch, maps: np.ndarray, device, batch: int = 64) -
     out = []
     with torch.inference_mode():
         for i in range(0, len(flat), batch):
-            out.append(split.tail(_cl(torch.from_numpy(np.asarray(flat[i:i + batch])).float().to(device))).cpu())
+            out.append(split.tail(_cl(torch.from_numpy(np.asarray(flat[i : i + batch])).float().to(device))).cpu())
     return torch.cat(out).numpy()
 
 
@@ -229,8 +233,15 @@ def validate(split: SplitBranch, maps: np.ndarray, device) -> dict:
     labels = np.repeat(np.arange(maps.shape[0]), maps.shape[1])
     dist, same = pair_distances(emb, labels)
     f1, p, r, t = best_f1(dist, same)
-    return {"ap": average_precision(dist, same), "f1": f1, "precision": p, "recall": r, "distance": t,
-            "_dist": dist, "_same": same}
+    return {
+        "ap": average_precision(dist, same),
+        "f1": f1,
+        "precision": p,
+        "recall": r,
+        "distance": t,
+        "_dist": dist,
+        "_same": same,
+    }
 
 
 # ================================================================================================ the loop
@@ -276,8 +287,9 @@ def build_split(cfg: TrainConfig, device) -> SplitBranch:
     return SplitBranch(branch, cfg.cut).to(device).to(memory_format=torch.channels_last)
 
 
-def train_step(split: SplitBranch, loss_fn: nn.Module, opt: torch.optim.Optimizer, maps: torch.Tensor,
-               labels: torch.Tensor) -> float:
+def train_step(
+    split: SplitBranch, loss_fn: nn.Module, opt: torch.optim.Optimizer, maps: torch.Tensor, labels: torch.Tensor
+) -> float:
     emb = split.tail(maps)
     loss = loss_fn(emb, labels)
     opt.zero_grad(set_to_none=True)
@@ -286,8 +298,13 @@ def train_step(split: SplitBranch, loss_fn: nn.Module, opt: torch.optim.Optimize
     return float(loss.detach())
 
 
-def train(cfg: TrainConfig, progress: Progress = NULL_PROGRESS, resume: bool = False,
-          on_epoch: Callable[[dict], None] | None = None, log: Callable[[str], None] = lambda s: None) -> TrainResult:
+def train(
+    cfg: TrainConfig,
+    progress: Progress = NULL_PROGRESS,
+    resume: bool = False,
+    on_epoch: Callable[[dict], None] | None = None,
+    log: Callable[[str], None] = lambda s: None,
+) -> TrainResult:
     """Train, keep the best epoch by validation AP, calibrate on the validation split, export a model folder.
 
     ``progress`` reports phases (views-train, views-val, train) and carries the cancel token; on cancel the
@@ -303,15 +320,18 @@ def train(cfg: TrainConfig, progress: Progress = NULL_PROGRESS, resume: bool = F
     split = build_split(cfg, device)
     files = list_photos(cfg.data, cfg.max_photos)
     train_files, val_files = split_val(files, cfg.val_photos, cfg.seed)
-    log(f"{len(train_files)} training photos x {cfg.views} views, {len(val_files)} validation photos, "
-        f"input {cfg.input_size}, cut after block {cfg.cut}, device {device}")
+    log(
+        f"{len(train_files)} training photos x {cfg.views} views, {len(val_files)} validation photos, "
+        f"input {cfg.input_size}, cut after block {cfg.cut}, device {device}"
+    )
     tr = build_cache(split, train_files, cfg.views, cfg, "train", device, progress)
     va = build_cache(split, val_files, max(2, cfg.views - 1), cfg, "val", device, progress)
     log(f"feature cache ready after {time.monotonic() - t0:.0f}s: {tr.path} {tuple(tr.maps.shape)}")
     train_maps = np.asarray(tr.maps)  # into RAM: random batches from a memmap are slow
     body, head = split.tail_parameters()
-    opt = torch.optim.AdamW([{"params": body, "lr": cfg.body_lr}, {"params": head, "lr": cfg.lr}],
-                            weight_decay=cfg.weight_decay)
+    opt = torch.optim.AdamW(
+        [{"params": body, "lr": cfg.body_lr}, {"params": head, "lr": cfg.lr}], weight_decay=cfg.weight_decay
+    )
     base_lrs = [cfg.body_lr, cfg.lr]
     loss_fn = make_loss(cfg.loss, cfg.mining, cfg.margin)
     n, B = len(train_files), cfg.batch_photos
@@ -331,8 +351,17 @@ def train(cfg: TrainConfig, progress: Progress = NULL_PROGRESS, resume: bool = F
 
     def save_checkpoint() -> None:
         tmp = ckpt.with_suffix(".tmp")
-        torch.save({"model": split.branch.state_dict(), "optimizer": opt.state_dict(), "state": state,
-                    "best_model": best_state, "torch_rng": torch.get_rng_state(), "config": asdict(cfg)}, tmp)
+        torch.save(
+            {
+                "model": split.branch.state_dict(),
+                "optimizer": opt.state_dict(),
+                "state": state,
+                "best_model": best_state,
+                "torch_rng": torch.get_rng_state(),
+                "config": asdict(cfg),
+            },
+            tmp,
+        )
         tmp.replace(ckpt)
 
     labels = torch.arange(B, device=device).repeat(2)
@@ -344,21 +373,29 @@ def train(cfg: TrainConfig, progress: Progress = NULL_PROGRESS, resume: bool = F
             perm, v1, v2 = _epoch_pairs(cfg.seed, state["epoch"], n, cfg.views)
             losses = []
             while state["batch"] < steps:
-                idx = np.sort(perm[state["batch"] * B:(state["batch"] + 1) * B])
+                idx = np.sort(perm[state["batch"] * B : (state["batch"] + 1) * B])
                 x = np.concatenate([train_maps[idx, v1[idx]], train_maps[idx, v2[idx]]])
                 f = lr = _lr_factor(state["step"], total, cfg.warmup_steps)
                 for g, base in zip(opt.param_groups, base_lrs):
                     g["lr"] = base * f
-                losses.append(train_step(split, loss_fn, opt, _cl(torch.from_numpy(x).float().to(device)),
-                                         labels[:2 * len(idx)] if len(idx) == B else
-                                         torch.arange(len(idx), device=device).repeat(2)))
+                losses.append(
+                    train_step(
+                        split,
+                        loss_fn,
+                        opt,
+                        _cl(torch.from_numpy(x).float().to(device)),
+                        labels[: 2 * len(idx)] if len(idx) == B else torch.arange(len(idx), device=device).repeat(2),
+                    )
+                )
                 state["batch"] += 1
                 state["step"] += 1
                 state["elapsed"] = time.monotonic() - run_start
                 progress.report("train", state["step"], total)
                 if state["step"] % 20 == 0:
-                    log(f"epoch {state['epoch'] + 1} step {state['step']}/{total} loss {np.mean(losses[-20:]):.4f} "
-                        f"lr x{lr:.2f} {state['elapsed'] / 60:.1f} min")
+                    log(
+                        f"epoch {state['epoch'] + 1} step {state['step']}/{total} loss {np.mean(losses[-20:]):.4f} "
+                        f"lr x{lr:.2f} {state['elapsed'] / 60:.1f} min"
+                    )
                 if time.monotonic() - last_save > 300:
                     save_checkpoint()
                     last_save = time.monotonic()
@@ -368,8 +405,13 @@ def train(cfg: TrainConfig, progress: Progress = NULL_PROGRESS, resume: bool = F
                     break
             if state["batch"] >= steps or stop:
                 m = validate(split, va.maps, device)
-                rec = {"epoch": state["epoch"] + 1, "step": state["step"], "loss": float(np.mean(losses or [0])),
-                       "minutes": state["elapsed"] / 60, **{k: v for k, v in m.items() if not k.startswith("_")}}
+                rec = {
+                    "epoch": state["epoch"] + 1,
+                    "step": state["step"],
+                    "loss": float(np.mean(losses or [0])),
+                    "minutes": state["elapsed"] / 60,
+                    **{k: v for k, v in m.items() if not k.startswith("_")},
+                }
                 state["history"].append(rec)
                 log("validation " + json.dumps(rec))
                 if rec["ap"] > state["best"]["ap"]:
@@ -393,8 +435,9 @@ def train(cfg: TrainConfig, progress: Progress = NULL_PROGRESS, resume: bool = F
 
 
 # ================================================================================================ export
-def export(split: SplitBranch, val_maps: np.ndarray, cfg: TrainConfig, state: dict, device,
-           log: Callable[[str], None]) -> Path:
+def export(
+    split: SplitBranch, val_maps: np.ndarray, cfg: TrainConfig, state: dict, device, log: Callable[[str], None]
+) -> Path:
     """Calibrate on the validation split, then write ``<out>/model``: weights.pt + model.json."""
     from engine.model.weights import Calibration, ModelSpec, model_id_for, save_spec
 
@@ -409,16 +452,34 @@ def export(split: SplitBranch, val_maps: np.ndarray, cfg: TrainConfig, state: di
     sd = {k: v.detach().cpu().contiguous().clone() for k, v in split.branch.state_dict().items()}
     torch.save(sd, weights)
     training = {k: v for k, v in asdict(cfg).items() if k not in ("data", "out", "cache_dir", "device")}
-    info = {"val_ap": m["ap"], "val_best_f1": m["f1"], "val_precision": m["precision"], "val_recall": m["recall"],
-            "val_best_distance": m["distance"], "threshold_distance": t_dist, "threshold_f1": t_f1,
-            "threshold_precision": t_p, "threshold_recall": t_r, "epochs_done": len(state["history"]),
-            "train_minutes": state["elapsed"] / 60, "history": state["history"]}
-    spec = ModelSpec(model_id=model_id_for(f"doppel-lite0-{cfg.loss}", weights), weights=weights.name,
-                     embedding_dim=cfg.embedding_dim, hidden=cfg.hidden, input_size=cfg.input_size,
-                     calibration=cal, threshold=threshold,
-                     extra={"training": training, "validation": info})
+    info = {
+        "val_ap": m["ap"],
+        "val_best_f1": m["f1"],
+        "val_precision": m["precision"],
+        "val_recall": m["recall"],
+        "val_best_distance": m["distance"],
+        "threshold_distance": t_dist,
+        "threshold_f1": t_f1,
+        "threshold_precision": t_p,
+        "threshold_recall": t_r,
+        "epochs_done": len(state["history"]),
+        "train_minutes": state["elapsed"] / 60,
+        "history": state["history"],
+    }
+    spec = ModelSpec(
+        model_id=model_id_for(f"doppel-lite0-{cfg.loss}", weights),
+        weights=weights.name,
+        embedding_dim=cfg.embedding_dim,
+        hidden=cfg.hidden,
+        input_size=cfg.input_size,
+        calibration=cal,
+        threshold=threshold,
+        extra={"training": training, "validation": info},
+    )
     save_spec(spec, folder)
-    log(f"exported {folder}: id {spec.model_id}, calibration scale {scale:.3f} offset {offset:.4f}, "
+    log(
+        f"exported {folder}: id {spec.model_id}, calibration scale {scale:.3f} offset {offset:.4f}, "
         f"threshold {threshold} (val: distance {t_dist:.4f}, P {t_p:.4f} R {t_r:.4f} F1 {t_f1:.4f}), "
-        f"val AP {m['ap']:.4f}")
+        f"val AP {m['ap']:.4f}"
+    )
     return folder

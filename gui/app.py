@@ -1,4 +1,5 @@
 """Start the desktop app: ``main(argv) -> exit code`` (``python main.py`` with no subcommand)."""
+
 from __future__ import annotations
 
 import argparse
@@ -10,8 +11,14 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     parser = argparse.ArgumentParser(prog="doppel", description="Find duplicate and near-duplicate photos.")
     # Positional folders mean a headless scan (main.py routes them to the CLI); the app takes --folder.
-    parser.add_argument("--folder", dest="folders", action="append", default=[], metavar="DIR",
-                        help="add DIR to the folder list (repeatable)")
+    parser.add_argument(
+        "--folder",
+        dest="folders",
+        action="append",
+        default=[],
+        metavar="DIR",
+        help="add DIR to the folder list (repeatable)",
+    )
     parser.add_argument("--scan", action="store_true", help="start scanning at once")
     args, qt_args = parser.parse_known_args(argv)
 

@@ -1,4 +1,5 @@
 """Small text helpers shared by models, views and dialogs."""
+
 from __future__ import annotations
 
 import os

@@ -3,6 +3,7 @@
 Marking, file actions, labels and the compare view are in :mod:`gui.review`, list/card selection and the review
 keys in :mod:`gui.navigation` (mixins), menus and toolbar in :mod:`gui.menus`, to keep each module short.
 """
+
 from __future__ import annotations
 
 import time
@@ -45,15 +46,21 @@ from gui.workers import TaskHandle, TaskRunner, ThumbnailLoader
 SYNC_REGROUP_PAIRS = 20000  # below this many pairs regrouping takes milliseconds: do it at once
 SLIDER_DEBOUNCE_MS = 200
 
+
 class MainWindow(NavigationMixin, ReviewMixin, QMainWindow):
     scanEnded = Signal(str)  # "done" | "cancelled" | "failed"
     groupsChanged = Signal()
     actionFinished = Signal(object)  # engine.fileops.ActionReport, or None when the action failed
     labelStored = Signal(str, str, bool)
 
-    def __init__(self, settings: AppSettings | None = None, trash: TrashFn | None = None,
-                 labels: LabelStore | None = None, confirm: Callable[..., bool] | None = None,
-                 save: bool = True) -> None:
+    def __init__(
+        self,
+        settings: AppSettings | None = None,
+        trash: TrashFn | None = None,
+        labels: LabelStore | None = None,
+        confirm: Callable[..., bool] | None = None,
+        save: bool = True,
+    ) -> None:
         super().__init__()
         self.setWindowTitle("Doppel — duplicate photo finder")
         self.setObjectName("doppel-main")
@@ -223,12 +230,15 @@ class MainWindow(NavigationMixin, ReviewMixin, QMainWindow):
         self.progress.start("Starting the scan…")
         self._set_scanning(True)
         self.scan_task = self.runner.run(
-            "scan", lambda p: self.scan_service.scan(settings, p, labels),
+            "scan",
+            lambda p: self.scan_service.scan(settings, p, labels),
             on_done=lambda result: self._scan_done(gen, settings, result, started),
             on_error=lambda message: self._scan_failed(gen, message),
-            on_progress=lambda phase, done, total: gen == self._scan_gen and self.progress.update_progress(
-                phase, done, total),
-            on_cancel=lambda: None)
+            on_progress=lambda phase, done, total: (
+                gen == self._scan_gen and self.progress.update_progress(phase, done, total)
+            ),
+            on_cancel=lambda: None,
+        )
         return True
 
     def preload_model(self) -> None:
@@ -282,7 +292,9 @@ class MainWindow(NavigationMixin, ReviewMixin, QMainWindow):
         self._select_group(0)
         self.statusBar().showMessage(
             f"Scanned {result.files_scanned:,} files in {human_duration(time.monotonic() - started)}: "
-            f"{len(result.groups)} groups" + (f", {len(result.skipped)} skipped" if result.skipped else ""), 15000)
+            f"{len(result.groups)} groups" + (f", {len(result.skipped)} skipped" if result.skipped else ""),
+            15000,
+        )
         emit(self.groupsChanged)
         emit(self.scanEnded, "done")
 
@@ -325,8 +337,12 @@ class MainWindow(NavigationMixin, ReviewMixin, QMainWindow):
         if len(base.pairs) <= SYNC_REGROUP_PAIRS:
             self._apply_groups(gen, work())
         else:
-            self.runner.run("regroup", work, on_done=lambda groups: self._apply_groups(gen, groups),
-                            on_error=lambda msg: self.show_error(f"Could not re-form the groups: {msg}"))
+            self.runner.run(
+                "regroup",
+                work,
+                on_done=lambda groups: self._apply_groups(gen, groups),
+                on_error=lambda msg: self.show_error(f"Could not re-form the groups: {msg}"),
+            )
 
     def _apply_groups(self, gen: int, groups: tuple[Group, ...]) -> None:
         if gen != self._regroup_gen:
@@ -364,7 +380,8 @@ class MainWindow(NavigationMixin, ReviewMixin, QMainWindow):
         self.summary.setText(
             f"<b>{s['groups']}</b> groups · <b>{s['reclaimable_files']}</b> files could go "
             f"(<b>{human_bytes(s['reclaimable_bytes'])}</b>) · marked: <b>{s['marked_files']}</b> "
-            f"({human_bytes(s['marked_bytes'])})")
+            f"({human_bytes(s['marked_bytes'])})"
+        )
 
     # ---- lifetime --------------------------------------------------------------------------------------------
     def shutdown(self) -> None:
@@ -381,4 +398,3 @@ class MainWindow(NavigationMixin, ReviewMixin, QMainWindow):
         self.save_settings()
         self.shutdown()
         super().closeEvent(event)
-

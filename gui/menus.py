@@ -1,4 +1,5 @@
 """The main window's menus and toolbar, and the keyboard shortcuts the Help menu lists."""
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
@@ -13,12 +14,19 @@ if TYPE_CHECKING:
     from gui.mainwindow import MainWindow
 
 SHORTCUTS = [
-    ("Ctrl+R", "Scan"), ("Esc", "Cancel the scan"), ("Up / Down", "Previous / next group (or row in the list)"),
-    ("Left / Right", "Previous / next member of the group"), ("Space", "Toggle the mark on the current file"),
-    ("Delete", "Mark the current file"), ("Enter", "Compare the current file with the keeper"),
-    ("Ctrl+M", "Auto-mark by the chosen rule"), ("Ctrl+Shift+M", "Clear all marks"),
-    ("Ctrl+Del", "Move marked files to the trash"), ("Ctrl+Shift+V", "Move marked files to a folder"),
-    ("Ctrl+Z", "Undo the last move"), ("In compare: F / 1 / + / -", "Fit / 100% / zoom in / zoom out"),
+    ("Ctrl+R", "Scan"),
+    ("Esc", "Cancel the scan"),
+    ("Up / Down", "Previous / next group (or row in the list)"),
+    ("Left / Right", "Previous / next member of the group"),
+    ("Space", "Toggle the mark on the current file"),
+    ("Delete", "Mark the current file"),
+    ("Enter", "Compare the current file with the keeper"),
+    ("Ctrl+M", "Auto-mark by the chosen rule"),
+    ("Ctrl+Shift+M", "Clear all marks"),
+    ("Ctrl+Del", "Move marked files to the trash"),
+    ("Ctrl+Shift+V", "Move marked files to a folder"),
+    ("Ctrl+Z", "Undo the last move"),
+    ("In compare: F / 1 / + / -", "Fit / 100% / zoom in / zoom out"),
     ("In compare: S / X / D", "Swap sides / flicker / difference"),
     ("In compare: N / Y / Esc", "Not a duplicate / is a duplicate / close"),
 ]
@@ -29,8 +37,9 @@ def shortcuts_html() -> str:
     return f"<table>{rows}</table>"
 
 
-def _action(window: MainWindow, menu, text: str, slot, shortcut: str | QKeySequence | None = None,
-            tip: str = "") -> QAction:
+def _action(
+    window: MainWindow, menu, text: str, slot, shortcut: str | QKeySequence | None = None, tip: str = ""
+) -> QAction:
     act = QAction(text, window)
     if shortcut:
         act.setShortcut(QKeySequence(shortcut))
@@ -61,8 +70,7 @@ def build_menus(self: MainWindow) -> None:
     auto = m.addMenu("Auto-mark: keep…")
     for rule, text in MARK_RULES.items():
         _action(self, auto, f"Keep {text}", lambda r=rule: self.auto_mark(r))
-    _action(self, m, "Auto-mark by the chosen rule", lambda: self.auto_mark(self.rule_combo.currentData()),
-                 "Ctrl+M")
+    _action(self, m, "Auto-mark by the chosen rule", lambda: self.auto_mark(self.rule_combo.currentData()), "Ctrl+M")
     _action(self, m, "Clear all marks", self.clear_marks, "Ctrl+Shift+M")
 
     a = mb.addMenu("&Actions")
@@ -77,15 +85,28 @@ def build_menus(self: MainWindow) -> None:
     _action(self, p, "Is a duplicate (of the keeper)", lambda: self.label_current(True))
 
     mm = mb.addMenu("M&odel")
-    self.improve_action = _action(self, mm, "Improve the model…", lambda: improve_model(self),
-                                  tip="Fine-tune on the pairs you marked Is / Not a duplicate")
+    self.improve_action = _action(
+        self,
+        mm,
+        "Improve the model…",
+        lambda: improve_model(self),
+        tip="Fine-tune on the pairs you marked Is / Not a duplicate",
+    )
     _action(self, mm, "Model versions…", lambda: show_models(self))
 
     h = mb.addMenu("&Help")
     _action(self, h, "Keyboard shortcuts", self.show_shortcuts, "F1")
-    _action(self, h, "About Doppel", lambda: QMessageBox.about(
-        self, "About Doppel", "Doppel finds duplicate and near-duplicate photos.\n"
-                              "Removed files go to the system trash; moves can be undone."))
+    _action(
+        self,
+        h,
+        "About Doppel",
+        lambda: QMessageBox.about(
+            self,
+            "About Doppel",
+            "Doppel finds duplicate and near-duplicate photos.\n"
+            "Removed files go to the system trash; moves can be undone.",
+        ),
+    )
 
     tb = QToolBar("Main", self)
     tb.setObjectName("main-toolbar")

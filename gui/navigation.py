@@ -1,4 +1,5 @@
 """Keeping the results list and the group view on the same group and member, and the review keys."""
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING

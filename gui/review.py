@@ -3,6 +3,7 @@
 A mixin for :class:`gui.mainwindow.MainWindow`; the work itself is in ``engine.marking``, ``engine.fileops`` and
 ``engine.labels``, run on the window's :class:`~gui.workers.TaskRunner` so the GUI never waits on the disk.
 """
+
 from __future__ import annotations
 
 import os
@@ -60,8 +61,7 @@ class ReviewMixin(_Base):
     def _marked_or_say(self) -> list[Member]:
         members = self.model.marked_members()
         if not members:
-            self.statusBar().showMessage("Nothing is marked. Mark files with Space or Delete, or use Auto-mark.",
-                                         5000)
+            self.statusBar().showMessage("Nothing is marked. Mark files with Space or Delete, or use Auto-mark.", 5000)
         return members
 
     def _busy_with_action(self) -> bool:
@@ -78,8 +78,11 @@ class ReviewMixin(_Base):
             return False
         groups, trash, protected = self.model.groups, self.trash, self.settings.protected_folders
         self.action_task = self.runner.run(
-            "trash", lambda p: trash_files(members, groups, trash=trash, protected=protected, progress=p),
-            on_done=self._action_done, on_error=self._action_failed)
+            "trash",
+            lambda p: trash_files(members, groups, trash=trash, protected=protected, progress=p),
+            on_done=self._action_done,
+            on_error=self._action_failed,
+        )
         return True
 
     def choose_move_folder(self) -> str:
@@ -98,16 +101,20 @@ class ReviewMixin(_Base):
         self.save_settings()
         groups, protected = self.model.groups, self.settings.protected_folders
         self.action_task = self.runner.run(
-            "move", lambda p: move_files(members, dest, groups, protected=protected, progress=p),
-            on_done=self._action_done, on_error=self._action_failed)
+            "move",
+            lambda p: move_files(members, dest, groups, protected=protected, progress=p),
+            on_done=self._action_done,
+            on_error=self._action_failed,
+        )
         return True
 
     def undo_move(self) -> bool:
         if not self.last_moves or self._busy_with_action():
             return False
         moves = list(self.last_moves)
-        self.action_task = self.runner.run("undo", lambda _p: undo_moves(moves), on_done=self._action_done,
-                                           on_error=self._action_failed)
+        self.action_task = self.runner.run(
+            "undo", lambda _p: undo_moves(moves), on_done=self._action_done, on_error=self._action_failed
+        )
         return True
 
     def _action_failed(self, message: str) -> None:
@@ -192,10 +199,15 @@ class ReviewMixin(_Base):
                 self.statusBar().showMessage(f"Remembered: {names} are duplicates.", 5000)
             else:
                 self.not_duplicates.add(frozenset((a, b)))
-                self.statusBar().showMessage(f"Remembered: {names} are not duplicates; they will not be grouped "
-                                             "again.", 8000)
+                self.statusBar().showMessage(
+                    f"Remembered: {names} are not duplicates; they will not be grouped again.", 8000
+                )
                 self.refresh_groups()
             emit(self.labelStored, a, b, is_duplicate)
 
-        self.runner.run("label", lambda _p: store.add(a, b, is_duplicate), on_done=done,
-                        on_error=lambda msg: self.show_error(f"Could not store the label: {msg}"))
+        self.runner.run(
+            "label",
+            lambda _p: store.add(a, b, is_duplicate),
+            on_done=done,
+            on_error=lambda msg: self.show_error(f"Could not store the label: {msg}"),
+        )

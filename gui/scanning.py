@@ -2,6 +2,7 @@
 
 Keeps one network loaded between scans (loading it takes seconds); no threads or Qt here, workers.py runs it.
 """
+
 from __future__ import annotations
 
 import threading

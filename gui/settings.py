@@ -1,4 +1,5 @@
 """What the GUI remembers between runs, as JSON in the config directory; turned into ScanSettings for a scan."""
+
 from __future__ import annotations
 
 import json
@@ -42,12 +43,21 @@ class AppSettings:
         from engine.model.versions import active_model_path  # the version chosen in Model > Model versions
 
         min_score = SCAN_MIN_SCORE if self.threshold is None else min(SCAN_MIN_SCORE, self.threshold)
-        return ScanSettings(roots=tuple(f.path for f in self.folders), exclude=tuple(self.exclude),
-                            include_hidden=self.include_hidden, threshold=self.threshold, min_score=min_score,
-                            device=self.device, use_cache=self.use_cache, cache_path=self.cache_path or None,
-                            keep_rules=tuple(self.keep_rules) or DEFAULT_KEEP_RULES,
-                            preferred_folders=tuple(self.preferred_folders), exact_only=self.exact_only,
-                            not_duplicates=not_duplicates, model_path=active_model_path())
+        return ScanSettings(
+            roots=tuple(f.path for f in self.folders),
+            exclude=tuple(self.exclude),
+            include_hidden=self.include_hidden,
+            threshold=self.threshold,
+            min_score=min_score,
+            device=self.device,
+            use_cache=self.use_cache,
+            cache_path=self.cache_path or None,
+            keep_rules=tuple(self.keep_rules) or DEFAULT_KEEP_RULES,
+            preferred_folders=tuple(self.preferred_folders),
+            exact_only=self.exact_only,
+            not_duplicates=not_duplicates,
+            model_path=active_model_path(),
+        )
 
 
 def settings_path() -> Path:
@@ -66,8 +76,7 @@ def load_settings(path: str | os.PathLike | None = None) -> AppSettings:
     known = {f.name for f in fields(AppSettings)}
     values = {k: v for k, v in raw.items() if k in known}
     try:
-        values["folders"] = [Folder(str(f["path"]), bool(f.get("protected", False)))
-                             for f in values.get("folders", [])]
+        values["folders"] = [Folder(str(f["path"]), bool(f.get("protected", False))) for f in values.get("folders", [])]
         s = AppSettings(**values)
     except (TypeError, KeyError, AttributeError):
         return AppSettings()

@@ -5,6 +5,7 @@ drops one reference to ``True`` that was never taken; after a few thousand emits
 "bool_dealloc: deallocating True or False". ``emit`` puts the missing reference back, only when a probe at import
 shows the bug, so a fixed PySide6 needs no change here.
 """
+
 from __future__ import annotations
 
 import ctypes

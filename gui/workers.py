@@ -6,6 +6,7 @@
 comes back on the GUI thread. ``ThumbnailLoader`` decodes thumbnails and full images off the GUI thread and
 caches them.
 """
+
 from __future__ import annotations
 
 import logging
@@ -106,9 +107,15 @@ class TaskRunner(QObject):
         self.pool.setMaxThreadCount(max_threads)
         self._live: dict[TaskHandle, _Task] = {}
 
-    def run(self, name: str, fn: Callable[[Progress], Any], on_done: Callable[[Any], None] | None = None,
-            on_error: Callable[[str], None] | None = None, on_progress: Callable[[str, int, int], None] | None = None,
-            on_cancel: Callable[[], None] | None = None) -> TaskHandle:
+    def run(
+        self,
+        name: str,
+        fn: Callable[[Progress], Any],
+        on_done: Callable[[Any], None] | None = None,
+        on_error: Callable[[str], None] | None = None,
+        on_progress: Callable[[str, int, int], None] | None = None,
+        on_cancel: Callable[[], None] | None = None,
+    ) -> TaskHandle:
         handle = TaskHandle(name)
         if on_done:
             handle.finished.connect(on_done)

@@ -6,6 +6,7 @@ Output (all git-ignored): dist/Doppel/ (the app folder), dist/Doppel-<version>-<
 or .zip (Windows), and dist/build-info.json with the build time and the sizes. On Linux the archive holds the
 folder, the desktop entry, the icon and install.sh (installs under ~/.local/opt and ~/.local/share/applications).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -63,8 +64,20 @@ def run_pyinstaller() -> None:
         import PyInstaller  # noqa: F401
     except ImportError:
         sys.exit("PyInstaller is missing: pip install -e '.[build]'")
-    cmd = [sys.executable, "-m", "PyInstaller", "--noconfirm", "--clean", "--log-level", "WARN",
-           "--distpath", str(DIST), "--workpath", str(WORK), str(PACKAGING / "doppel.spec")]
+    cmd = [
+        sys.executable,
+        "-m",
+        "PyInstaller",
+        "--noconfirm",
+        "--clean",
+        "--log-level",
+        "WARN",
+        "--distpath",
+        str(DIST),
+        "--workpath",
+        str(WORK),
+        str(PACKAGING / "doppel.spec"),
+    ]
     print("+", " ".join(cmd), flush=True)
     subprocess.run(cmd, cwd=ROOT, check=True)
 
@@ -90,9 +103,12 @@ def make_archive() -> Path:
             tar.add(DIST / f"{APP}.app", arcname=f"{stem}/{APP}.app")
         else:
             tar.add(DIST / APP, arcname=f"{stem}/{APP}")
-            extras = {"doppel.desktop": PACKAGING / "doppel.desktop", "install.sh": PACKAGING / "install.sh",
-                      "doppel.png": PACKAGING / "icons" / "doppel.png",
-                      "doppel.svg": PACKAGING / "icons" / "doppel.svg"}
+            extras = {
+                "doppel.desktop": PACKAGING / "doppel.desktop",
+                "install.sh": PACKAGING / "install.sh",
+                "doppel.png": PACKAGING / "icons" / "doppel.png",
+                "doppel.svg": PACKAGING / "icons" / "doppel.svg",
+            }
             for name, src in extras.items():
                 info = tar.gettarinfo(str(src), arcname=f"{stem}/{name}")
                 info.mode = 0o755 if name.endswith(".sh") else 0o644

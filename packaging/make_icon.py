@@ -5,6 +5,7 @@ Original artwork made by this script (no third-party art). The SVG and the PNG s
 
     python packaging/make_icon.py
 """
+
 from __future__ import annotations
 
 import math
@@ -57,8 +58,10 @@ def shapes() -> list:
 
 
 def svg() -> str:
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{SIZE}" height="{SIZE}" viewBox="0 0 {SIZE} {SIZE}">',
-             "  <title>Doppel</title>"]
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{SIZE}" height="{SIZE}" viewBox="0 0 {SIZE} {SIZE}">',
+        "  <title>Doppel</title>",
+    ]
     for kind, colour, geo in shapes():
         if kind == "poly":
             pts = " ".join(f"{x:.1f},{y:.1f}" for x, y in geo)
@@ -76,7 +79,7 @@ def png(size: int = SIZE) -> Image.Image:
     for kind, colour, geo in shapes():
         layer = Image.new("RGBA", big.size, (0, 0, 0, 0))
         draw = ImageDraw.Draw(layer)
-        rgb = tuple(int(colour[i:i + 2], 16) for i in (1, 3, 5))
+        rgb = tuple(int(colour[i : i + 2], 16) for i in (1, 3, 5))
         fill = rgb + ((90,) if colour == SHADOW else (255,))
         if kind == "poly":
             draw.polygon([(x * SS, y * SS) for x, y in geo], fill=fill)

@@ -7,6 +7,7 @@ the model. Run it again only to change the samples; the committed files, not thi
 
     python packaging/make_samples.py [--source ../shared/data/wallpapers]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -23,13 +24,22 @@ LONG_SIDE = 640
 
 # sample name -> (file in the wallpapers set, author, licence)
 PHOTOS = {
-    "mountain.jpg": ("images/lomiri-wallpapers-16.04/aitzgorri_by_Aitzol_Berasategi.jpg", "Aitzol Berasategi, 2018",
-                     "CC-BY-4.0"),
+    "mountain.jpg": (
+        "images/lomiri-wallpapers-16.04/aitzgorri_by_Aitzol_Berasategi.jpg",
+        "Aitzol Berasategi, 2018",
+        "CC-BY-4.0",
+    ),
     "wine.jpg": ("images/lomiri-wallpapers-16.04/Wine_by_Jakkub_Mede.jpg", "Jakub Mede, 2018", "CC-BY-4.0"),
-    "sunset.jpg": ("images/lomiri-wallpapers-16.04/sunset_by_Aitzol_Berasategi.jpg", "Aitzol Berasategi, 2018",
-                   "CC-BY-4.0"),
-    "seeding.jpg": ("images/lomiri-wallpapers-16.04/seeding_by_Clements_Engelhardt.jpg", "Clemens Engelhardt, 2018",
-                    "CC0-1.0"),
+    "sunset.jpg": (
+        "images/lomiri-wallpapers-16.04/sunset_by_Aitzol_Berasategi.jpg",
+        "Aitzol Berasategi, 2018",
+        "CC-BY-4.0",
+    ),
+    "seeding.jpg": (
+        "images/lomiri-wallpapers-16.04/seeding_by_Clements_Engelhardt.jpg",
+        "Clemens Engelhardt, 2018",
+        "CC0-1.0",
+    ),
 }
 
 LICENCE_URLS = {
@@ -81,7 +91,8 @@ def make(source: Path) -> dict:
     shutil.copyfile(images / "mountain.jpg", images / "copies" / "mountain (copy).jpg")
     with Image.open(images / "mountain.jpg") as im:
         im.resize((im.width // 2, im.height // 2), Image.Resampling.LANCZOS).save(
-            images / "small" / "mountain_320.jpg", quality=85)
+            images / "small" / "mountain_320.jpg", quality=85
+        )
     # group 2: the original and a lossy WebP re-encode at the same size
     with Image.open(images / "wine.jpg") as im:
         im.save(images / "wine_reencoded.webp", quality=60)
@@ -114,8 +125,10 @@ def _write_attribution() -> None:
         "| file(s) | original | author | licence |",
         "|---|---|---|---|",
     ]
-    derived = {"mountain.jpg": "`mountain.jpg`, `copies/mountain (copy).jpg`, `small/mountain_320.jpg` (half size)",
-               "wine.jpg": "`wine.jpg`, `wine_reencoded.webp` (WebP re-encode)"}
+    derived = {
+        "mountain.jpg": "`mountain.jpg`, `copies/mountain (copy).jpg`, `small/mountain_320.jpg` (half size)",
+        "wine.jpg": "`wine.jpg`, `wine_reencoded.webp` (WebP re-encode)",
+    }
     for name, (rel, author, licence) in PHOTOS.items():
         files = derived.get(name, f"`{name}`")
         lines.append(f"| {files} | `{Path(rel).name}` | {author} | [{licence}]({LICENCE_URLS[licence]}) |")
@@ -129,8 +142,12 @@ def _write_attribution() -> None:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--source", type=Path, default=ROOT.parent / "shared" / "data" / "wallpapers",
-                    help="the Debian wallpapers folder (default: ../shared/data/wallpapers)")
+    ap.add_argument(
+        "--source",
+        type=Path,
+        default=ROOT.parent / "shared" / "data" / "wallpapers",
+        help="the Debian wallpapers folder (default: ../shared/data/wallpapers)",
+    )
     args = ap.parse_args()
     expected = make(args.source)
     total = sum(p.stat().st_size for p in OUT.rglob("*") if p.is_file())

@@ -3,6 +3,7 @@
 ``doppel.spec`` imports this module; ``tests/test_packaging.py`` checks that the data list covers every file
 under ``resources/`` and that the hidden imports name every module of ``engine`` and ``gui``.
 """
+
 from __future__ import annotations
 
 import json

@@ -1,4 +1,5 @@
 """Fixtures shared by every test: generated images in tmp_path, and the shared real-photo folders."""
+
 from __future__ import annotations
 
 import struct

@@ -1,4 +1,5 @@
 """End to end through ``python main.py scan``: the CLI contract other tools and the benchmarks rely on."""
+
 from __future__ import annotations
 
 import csv
@@ -15,16 +16,24 @@ from PIL import Image
 REPO = Path(__file__).resolve().parents[1]
 WALLPAPERS = REPO.parent / "shared" / "data" / "wallpapers" / "images"
 PHOTO = WALLPAPERS / "lomiri-wallpapers-16.04" / "Dragonfly_by_Bolly.jpg"
-UNRELATED = [WALLPAPERS / "mate-backgrounds/mate/nature/LadyBird.jpg",
-             WALLPAPERS / "lomiri-wallpapers-16.04/Bridge_by_Sander_Klootwijk.jpg",
-             WALLPAPERS / "mate-backgrounds/mate/nature/Dune.jpg"]
+UNRELATED = [
+    WALLPAPERS / "mate-backgrounds/mate/nature/LadyBird.jpg",
+    WALLPAPERS / "lomiri-wallpapers-16.04/Bridge_by_Sander_Klootwijk.jpg",
+    WALLPAPERS / "mate-backgrounds/mate/nature/Dune.jpg",
+]
 
 pytestmark = pytest.mark.skipif(not PHOTO.is_file(), reason="shared wallpapers not found beside the repo")
 
 
 def run_cli(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, str(REPO / "main.py"), *args], capture_output=True, text=True,
-                          env={**os.environ, **(env or {})}, cwd=REPO, timeout=300)
+    return subprocess.run(
+        [sys.executable, str(REPO / "main.py"), *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **(env or {})},
+        cwd=REPO,
+        timeout=300,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -59,13 +68,20 @@ def read_pairs(path: Path) -> list[dict]:
 def test_scan_finds_expected_groups_and_second_run_hits_cache(library: Path, tmp_path: Path) -> None:
     cache = tmp_path / "cache.sqlite3"
     pairs, groups = tmp_path / "pairs.csv", tmp_path / "groups.json"
-    first = run_cli("scan", str(library), "--cache", str(cache), "--pairs-csv", str(pairs),
-                    "--groups-json", str(groups))
+    first = run_cli(
+        "scan", str(library), "--cache", str(cache), "--pairs-csv", str(pairs), "--groups-json", str(groups)
+    )
     assert first.returncode == 0, first.stderr
 
     doc = json.loads(groups.read_text())
-    expected = {"original.jpg", "trip/copy of original.jpg", "reencoded.jpg", "trip/small.jpg", "cropped.png",
-                "trip/rotated.jpg"}
+    expected = {
+        "original.jpg",
+        "trip/copy of original.jpg",
+        "reencoded.jpg",
+        "trip/small.jpg",
+        "cropped.png",
+        "trip/rotated.jpg",
+    }
     found = [{os.path.relpath(m["path"], library) for m in g["members"]} for g in doc["groups"]]
     assert found == [expected], f"groups: {found}"
     group = doc["groups"][0]
@@ -92,14 +108,17 @@ def test_scan_finds_expected_groups_and_second_run_hits_cache(library: Path, tmp
     doc2 = json.loads(groups.read_text())
     assert doc2["stats"]["decoded"] == 0, "an unchanged library must decode nothing on a rescan"
     assert doc2["stats"]["cached"] == doc["stats"]["unique"]
-    assert [sorted(m["path"] for m in g["members"]) for g in doc2["groups"]] == \
-        [sorted(m["path"] for m in g["members"]) for g in doc["groups"]]
+    assert [sorted(m["path"] for m in g["members"]) for g in doc2["groups"]] == [
+        sorted(m["path"] for m in g["members"]) for g in doc["groups"]
+    ]
 
 
 def test_min_score_lists_pairs_below_the_threshold(library: Path, tmp_path: Path) -> None:
     strict, loose, groups = tmp_path / "strict.csv", tmp_path / "loose.csv", tmp_path / "g.json"
-    assert run_cli("scan", str(library), "--no-cache", "--pairs-csv", str(strict),
-                   "--groups-json", str(groups)).returncode == 0
+    assert (
+        run_cli("scan", str(library), "--no-cache", "--pairs-csv", str(strict), "--groups-json", str(groups)).returncode
+        == 0
+    )
     loose_run = run_cli("scan", str(library), "--no-cache", "--pairs-csv", str(loose), "--min-score", "0")
     assert loose_run.returncode == 0, loose_run.stderr
     threshold = json.loads(groups.read_text())["threshold"]
@@ -108,8 +127,9 @@ def test_min_score_lists_pairs_below_the_threshold(library: Path, tmp_path: Path
     assert all(key[(r["path_a"], r["path_b"])] == float(r["score"]) for r in strict_rows)
     below = [r for r in loose_rows if float(r["score"]) < threshold]
     assert below, "min-score 0 must also list the unrelated pairs the top-k search found"
-    assert "other0.jpg" in {os.path.basename(r["path_a"]) for r in below} | \
-        {os.path.basename(r["path_b"]) for r in below}
+    assert "other0.jpg" in {os.path.basename(r["path_a"]) for r in below} | {
+        os.path.basename(r["path_b"]) for r in below
+    }
 
 
 def test_summary_without_output_flags(library: Path, tmp_path: Path) -> None:
@@ -119,13 +139,16 @@ def test_summary_without_output_flags(library: Path, tmp_path: Path) -> None:
     assert "\r" not in out.stderr  # no progress bar when stderr is not a terminal
 
 
-@pytest.mark.parametrize("args, message", [
-    (["scan", "/definitely/not/here"], "not/here"),
-    (["scan", "."], None),  # placeholder replaced below
-    (["scan", ".", "--threshold", "1.5"], "between 0 and 1"),
-    (["scan", ".", "--device", "tpu"], "invalid choice"),
-    (["scan", ".", "--keep", "prettiest"], "unknown keep rule"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["scan", "/definitely/not/here"], "not/here"),
+        (["scan", "."], None),  # placeholder replaced below
+        (["scan", ".", "--threshold", "1.5"], "between 0 and 1"),
+        (["scan", ".", "--device", "tpu"], "invalid choice"),
+        (["scan", ".", "--keep", "prettiest"], "unknown keep rule"),
+    ],
+)
 def test_bad_roots_and_flags_fail_with_one_line(args: list[str], message: str | None, tmp_path: Path) -> None:
     if message is None:  # a file given as a root
         f = tmp_path / "file.jpg"
@@ -139,12 +162,21 @@ def test_bad_roots_and_flags_fail_with_one_line(args: list[str], message: str | 
 
 def test_exact_only_needs_no_model(library: Path, tmp_path: Path) -> None:
     groups = tmp_path / "g.json"
-    out = run_cli("scan", str(library), "--no-cache", "--exact-only", "--groups-json", str(groups),
-                  "--model", str(tmp_path / "no-such-model"))
+    out = run_cli(
+        "scan",
+        str(library),
+        "--no-cache",
+        "--exact-only",
+        "--groups-json",
+        str(groups),
+        "--model",
+        str(tmp_path / "no-such-model"),
+    )
     assert out.returncode == 0, out.stderr
     doc = json.loads(groups.read_text())
-    assert [sorted(os.path.basename(m["path"]) for m in g["members"]) for g in doc["groups"]] == \
-        [["copy of original.jpg", "original.jpg"]]
+    assert [sorted(os.path.basename(m["path"]) for m in g["members"]) for g in doc["groups"]] == [
+        ["copy of original.jpg", "original.jpg"]
+    ]
 
 
 def test_a_bare_folder_means_scan(library: Path) -> None:

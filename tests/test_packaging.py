@@ -1,4 +1,5 @@
 """What can be checked about the installable app without building it (the build itself is packaging/build.py)."""
+
 from __future__ import annotations
 
 import ast
@@ -62,8 +63,9 @@ def _spec_calls() -> set[str]:
 
 
 def test_spec_lists_every_file_under_resources(specdata) -> None:
-    on_disk = {p.relative_to(REPO).as_posix() for p in RESOURCES.rglob("*")
-               if p.is_file() and "__pycache__" not in p.parts}
+    on_disk = {
+        p.relative_to(REPO).as_posix() for p in RESOURCES.rglob("*") if p.is_file() and "__pycache__" not in p.parts
+    }
     listed = {f"{dest}/{Path(src).name}" for src, dest in specdata.resource_datas()}
     assert on_disk - listed == set(), "resources missing from the spec's data"
     assert listed - on_disk == set()
@@ -92,12 +94,20 @@ def test_hidden_imports_exist(specdata) -> None:
 
 
 def test_self_test_passes_from_source_without_qt(tmp_path) -> None:
-    code = ("import sys\nsys.argv = ['main.py', '--self-test']\nimport main\nrc = main.main()\n"
-            "qt = sorted(m for m in sys.modules if m.startswith(('PySide6', 'shiboken6')))\n"
-            "print('qt modules:', qt)\nsys.exit(rc or (3 if qt else 0))\n")
+    code = (
+        "import sys\nsys.argv = ['main.py', '--self-test']\nimport main\nrc = main.main()\n"
+        "qt = sorted(m for m in sys.modules if m.startswith(('PySide6', 'shiboken6')))\n"
+        "print('qt modules:', qt)\nsys.exit(rc or (3 if qt else 0))\n"
+    )
     dirs = {f"DOPPEL_{k}_DIR": str(tmp_path / k.lower()) for k in ("CACHE", "DATA", "CONFIG")}
-    out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=300,
-                         env={**os.environ, **dirs, "PYTHONPATH": str(REPO)})
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, **dirs, "PYTHONPATH": str(REPO)},
+    )
     assert out.returncode == 0, out.stdout + out.stderr
     assert "self-test passed" in out.stdout
     assert "qt modules: []" in out.stdout
@@ -122,9 +132,11 @@ def test_self_test_fails_on_unexpected_groups(tmp_path, monkeypatch) -> None:
 def test_frozen_app_keeps_its_files_in_platform_dirs(frozen_app, main_module) -> None:
     assert main_module.apply_portable(["scan", "x"]) == ["scan", "x"]
     assert main_module.app_dir() == frozen_app
-    expected = {paths.cache_dir(): platformdirs.user_cache_dir("Doppel", appauthor=False),
-                paths.data_dir(): platformdirs.user_data_dir("Doppel", appauthor=False),
-                paths.config_dir(): platformdirs.user_config_dir("Doppel", appauthor=False)}
+    expected = {
+        paths.cache_dir(): platformdirs.user_cache_dir("Doppel", appauthor=False),
+        paths.data_dir(): platformdirs.user_data_dir("Doppel", appauthor=False),
+        paths.config_dir(): platformdirs.user_config_dir("Doppel", appauthor=False),
+    }
     for got, want in expected.items():
         assert got == Path(want)
         assert frozen_app not in got.parents and got != frozen_app
@@ -165,8 +177,12 @@ def test_install_script_installs_and_uninstalls(tmp_path) -> None:
     exe = unpacked / "Doppel" / "Doppel"
     exe.write_text("#!/bin/sh\necho doppel\n")
     exe.chmod(0o755)
-    for name, src in {"install.sh": "install.sh", "doppel.desktop": "doppel.desktop",
-                      "doppel.png": "icons/doppel.png", "doppel.svg": "icons/doppel.svg"}.items():
+    for name, src in {
+        "install.sh": "install.sh",
+        "doppel.desktop": "doppel.desktop",
+        "doppel.png": "icons/doppel.png",
+        "doppel.svg": "icons/doppel.svg",
+    }.items():
         shutil.copy(PACKAGING / src, unpacked / name)
     home = tmp_path / "home"
     home.mkdir()
@@ -179,8 +195,9 @@ def test_install_script_installs_and_uninstalls(tmp_path) -> None:
     assert f'Exec="{app}"' in desktop.read_text().splitlines()
     assert (home / ".local" / "share" / "icons" / "hicolor" / "256x256" / "apps" / "doppel.png").is_file()
     assert (home / ".local" / "bin" / "doppel").resolve() == app.resolve()
-    out = subprocess.run(["sh", str(unpacked / "install.sh"), "--uninstall"], env=env, capture_output=True,
-                         text=True, timeout=60)
+    out = subprocess.run(
+        ["sh", str(unpacked / "install.sh"), "--uninstall"], env=env, capture_output=True, text=True, timeout=60
+    )
     assert out.returncode == 0, out.stdout + out.stderr
     assert not app.exists() and not desktop.exists() and not (home / ".local" / "bin" / "doppel").exists()
 
@@ -189,8 +206,11 @@ def test_samples_are_small_described_and_attributed() -> None:
     files = [p for p in SAMPLES.rglob("*") if p.is_file()]
     assert sum(p.stat().st_size for p in files) < 1_500_000
     expected = json.loads((SAMPLES / "expected.json").read_text(encoding="utf-8"))
-    images = {p.relative_to(SAMPLES / expected["root"]).as_posix() for p in (SAMPLES / expected["root"]).rglob("*")
-              if p.is_file()}
+    images = {
+        p.relative_to(SAMPLES / expected["root"]).as_posix()
+        for p in (SAMPLES / expected["root"]).rglob("*")
+        if p.is_file()
+    }
     described = {f for g in expected["groups"] for f in g} | set(expected["singles"])
     assert images == described
     assert any(len(g) >= 3 for g in expected["groups"]) and len(expected["singles"]) >= 2

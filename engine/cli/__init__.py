@@ -1,4 +1,5 @@
 """Command-line interface: ``python main.py scan|train|finetune ...``. Headless; the GUI is not imported here."""
+
 from __future__ import annotations
 
 import argparse

@@ -3,6 +3,7 @@
 The candidate is saved as a new version in the user data directory only if it is not worse than the current
 model on held-out labels, and then made active (``--no-activate`` keeps the current one). Ctrl-C cancels.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -17,13 +18,21 @@ from engine.progress import Cancelled, CancelToken, Progress
 
 
 def add_parser(sub) -> None:
-    p = sub.add_parser("finetune", help="fine-tune the model on the pairs you labelled",
-                       description="Fine-tune the model on the pairs you marked 'is / is not a duplicate'; the "
-                                   "result becomes a new model version (see `doppel models`).")
+    p = sub.add_parser(
+        "finetune",
+        help="fine-tune the model on the pairs you labelled",
+        description="Fine-tune the model on the pairs you marked 'is / is not a duplicate'; the "
+        "result becomes a new model version (see `doppel models`).",
+    )
     p.add_argument("--labels", metavar="DB", help="label database (default: the one in the user data directory)")
-    p.add_argument("--library", action="append", default=[], metavar="DIR",
-                   help="folders of your photos to mix in so the model does not forget (repeatable; default: "
-                        "the folders of the labelled photos)")
+    p.add_argument(
+        "--library",
+        action="append",
+        default=[],
+        metavar="DIR",
+        help="folders of your photos to mix in so the model does not forget (repeatable; default: "
+        "the folders of the labelled photos)",
+    )
     p.add_argument("--epochs", type=int, default=40)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--device", choices=DEVICES, default="auto")
@@ -68,11 +77,17 @@ def run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
 
     previous = signal.signal(signal.SIGINT, on_sigint)
     try:
-        folders = args.library or sorted({os.path.dirname(p) for q in pairs for p in (q.path_a, q.path_b)
-                                          if os.path.isdir(os.path.dirname(p))})
+        folders = args.library or sorted(
+            {os.path.dirname(p) for q in pairs for p in (q.path_a, q.path_b) if os.path.isdir(os.path.dirname(p))}
+        )
         library = library_files(folders, progress) if folders else []
-        cfg = FinetuneConfig(epochs=args.epochs, seed=args.seed, device=args.device,
-                             replay_images=args.replay_images, train_blocks=args.train_blocks)
+        cfg = FinetuneConfig(
+            epochs=args.epochs,
+            seed=args.seed,
+            device=args.device,
+            replay_images=args.replay_images,
+            train_blocks=args.train_blocks,
+        )
         result = finetune(pairs, library, cfg, progress, force=args.force, log=log)
     except (Cancelled, KeyboardInterrupt):
         bar.close()

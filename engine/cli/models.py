@@ -1,4 +1,5 @@
 """``models``: list the model versions fine-tuning made, and choose which one scans use."""
+
 from __future__ import annotations
 
 import argparse
@@ -10,8 +11,11 @@ from engine.model.weights import ModelError, load_spec
 
 
 def add_parser(sub) -> None:
-    p = sub.add_parser("models", help="list model versions or choose the one to use",
-                       description="Model versions: the bundled model and those `doppel finetune` made.")
+    p = sub.add_parser(
+        "models",
+        help="list model versions or choose the one to use",
+        description="Model versions: the bundled model and those `doppel finetune` made.",
+    )
     msub = p.add_subparsers(dest="models_command", required=True)
     msub.add_parser("list", help="list the versions; * marks the one in use")
     use = msub.add_parser("use", help="use a version (ID from `models list`), or `bundled`")
@@ -36,10 +40,12 @@ def run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
             for v in versions.list_versions():
                 cur, cand = v.summary.get("current", {}), v.summary.get("candidate", {})
                 when = time.strftime("%Y-%m-%d %H:%M", time.localtime(v.created))
-                print(f"{'*' if v.model_id == active else ' '} {v.model_id:<28} {when}  "
-                      f"{v.summary.get('labels', '?')} labels, held-out agreement "
-                      f"{_fmt(cur.get('agreement'))} -> {_fmt(cand.get('agreement'))}, AP {_fmt(cur.get('ap'))} -> "
-                      f"{_fmt(cand.get('ap'))}")
+                print(
+                    f"{'*' if v.model_id == active else ' '} {v.model_id:<28} {when}  "
+                    f"{v.summary.get('labels', '?')} labels, held-out agreement "
+                    f"{_fmt(cur.get('agreement'))} -> {_fmt(cand.get('agreement'))}, AP {_fmt(cur.get('ap'))} -> "
+                    f"{_fmt(cand.get('ap'))}"
+                )
         elif args.models_command == "use":
             versions.use_version(args.id)
             print(f"now using {versions.describe(versions.active_version_id())}")

@@ -1,4 +1,5 @@
 """``scan``: the CLI contract other tools and the benchmarks read (pairs CSV, groups JSON, exit codes)."""
+
 from __future__ import annotations
 
 import argparse
@@ -35,8 +36,11 @@ def _keep_rules(text: str) -> tuple[str, ...]:
 
 
 def add_parser(sub) -> None:
-    p = sub.add_parser("scan", help="scan folders for duplicate and near-duplicate photos",
-                       description="Scan folders for duplicate and near-duplicate photos.")
+    p = sub.add_parser(
+        "scan",
+        help="scan folders for duplicate and near-duplicate photos",
+        description="Scan folders for duplicate and near-duplicate photos.",
+    )
     p.add_argument("roots", nargs="+", metavar="ROOT", help="folders to scan (recursively)")
     p.add_argument("--threshold", type=_unit_float, help="group pairs scoring at least this (default: the model's)")
     p.add_argument("--min-score", type=_unit_float, help="report pairs from this score (default: the threshold)")
@@ -50,8 +54,12 @@ def add_parser(sub) -> None:
     p.add_argument("--hidden", action="store_true", help="include hidden files and folders")
     p.add_argument("--model", metavar="DIR", help="model folder (default: the active version, see `doppel models`)")
     p.add_argument("--exact-only", action="store_true", help="byte-identical duplicates only, no model")
-    p.add_argument("--keep", type=_keep_rules, default=DEFAULT_KEEP_RULES,
-                   help=f"keeper rules, comma-separated, from {','.join(KEEP_RULES)} (default: %(default)s)")
+    p.add_argument(
+        "--keep",
+        type=_keep_rules,
+        default=DEFAULT_KEEP_RULES,
+        help=f"keeper rules, comma-separated, from {','.join(KEEP_RULES)} (default: %(default)s)",
+    )
     p.add_argument("--batch-size", type=int, default=32)
     p.add_argument("--quiet", action="store_true", help="no summary on stdout")
 
@@ -61,11 +69,21 @@ def run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         from engine.model.versions import active_model_path
 
         args.model = active_model_path()
-    settings = ScanSettings(roots=tuple(args.roots), include=tuple(args.include), exclude=tuple(args.exclude),
-                            include_hidden=args.hidden, threshold=args.threshold, min_score=args.min_score,
-                            device=args.device, use_cache=not args.no_cache, cache_path=args.cache,
-                            model_path=args.model, exact_only=args.exact_only, keep_rules=args.keep,
-                            batch_size=max(1, args.batch_size))
+    settings = ScanSettings(
+        roots=tuple(args.roots),
+        include=tuple(args.include),
+        exclude=tuple(args.exclude),
+        include_hidden=args.hidden,
+        threshold=args.threshold,
+        min_score=args.min_score,
+        device=args.device,
+        use_cache=not args.no_cache,
+        cache_path=args.cache,
+        model_path=args.model,
+        exact_only=args.exact_only,
+        keep_rules=args.keep,
+        batch_size=max(1, args.batch_size),
+    )
     bar = ProgressBar()
     from engine.scan import scan  # after argument errors, which need no engine
 
@@ -113,9 +131,16 @@ def groups_document(result: ScanResult) -> dict:
         "threshold": result.threshold,
         "model_id": result.model_id,
         "files_scanned": result.files_scanned,
-        "groups": [{"reference": g.reference, "keeper": g.keeper, "exact": g.exact,
-                    "reclaimable_bytes": g.reclaimable_bytes,
-                    "members": [asdict(m) for m in g.members]} for g in result.groups],
+        "groups": [
+            {
+                "reference": g.reference,
+                "keeper": g.keeper,
+                "exact": g.exact,
+                "reclaimable_bytes": g.reclaimable_bytes,
+                "members": [asdict(m) for m in g.members],
+            }
+            for g in result.groups
+        ],
         "skipped": [{"path": s.path, "reason": s.reason} for s in result.skipped],
         "stats": result.stats,
     }
@@ -134,8 +159,10 @@ def summary_line(result: ScanResult) -> str:
     extra = sum(len(g.members) - 1 for g in result.groups)
     reclaim = sum(g.reclaimable_bytes for g in result.groups)
     secs = result.stats.get("timings", {}).get("total", 0.0)
-    return (f"{_n(result.files_scanned, 'file')} scanned in {secs:.1f} s: {_n(len(result.groups), 'group')}, "
-            f"{_n(extra, 'extra copy', 'extra copies')} ({_mb(reclaim)} reclaimable), {len(result.skipped)} skipped")
+    return (
+        f"{_n(result.files_scanned, 'file')} scanned in {secs:.1f} s: {_n(len(result.groups), 'group')}, "
+        f"{_n(extra, 'extra copy', 'extra copies')} ({_mb(reclaim)} reclaimable), {len(result.skipped)} skipped"
+    )
 
 
 def _n(count: int, one: str, many: str | None = None) -> str:

@@ -2,6 +2,7 @@
 
 Ctrl-C cancels: the checkpoint is written and ``--resume`` continues from it.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -15,8 +16,11 @@ from engine.progress import Cancelled, CancelToken, Progress
 
 
 def add_parser(sub) -> None:
-    p = sub.add_parser("train", help="train the Siamese model from a folder of photos",
-                       description="Train the Siamese embedding model; writes OUT/model (model.json + weights.pt).")
+    p = sub.add_parser(
+        "train",
+        help="train the Siamese model from a folder of photos",
+        description="Train the Siamese embedding model; writes OUT/model (model.json + weights.pt).",
+    )
     p.add_argument("--data", required=True, metavar="DIR", help="folder of training photos")
     p.add_argument("--out", required=True, metavar="DIR", help="run folder: checkpoint, cache, log, model/")
     p.add_argument("--loss", choices=("triplet", "contrastive"), default="triplet")
@@ -45,12 +49,28 @@ def run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     from engine.training import TrainConfig, train
 
-    cfg = TrainConfig(data=args.data, out=args.out, loss=args.loss, mining=args.mining, margin=args.margin,
-                      epochs=args.epochs, seed=args.seed, input_size=args.input_size, cut=args.cut, views=args.views,
-                      val_photos=args.val_photos, batch_photos=args.batch_photos, lr=args.lr, body_lr=args.body_lr,
-                      max_photos=args.max_photos, time_limit_min=args.time_limit, stop_epoch=args.stop_epoch,
-                      workers=args.workers,
-                      device=args.device, cache_dir=args.cache_dir)
+    cfg = TrainConfig(
+        data=args.data,
+        out=args.out,
+        loss=args.loss,
+        mining=args.mining,
+        margin=args.margin,
+        epochs=args.epochs,
+        seed=args.seed,
+        input_size=args.input_size,
+        cut=args.cut,
+        views=args.views,
+        val_photos=args.val_photos,
+        batch_photos=args.batch_photos,
+        lr=args.lr,
+        body_lr=args.body_lr,
+        max_photos=args.max_photos,
+        time_limit_min=args.time_limit,
+        stop_epoch=args.stop_epoch,
+        workers=args.workers,
+        device=args.device,
+        cache_dir=args.cache_dir,
+    )
     token = CancelToken()
     bar = ProgressBar()
 
@@ -78,6 +98,8 @@ def run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     finally:
         signal.signal(signal.SIGINT, previous)
     bar.close()
-    print(f"model written to {result.model_dir} in {result.seconds / 60:.1f} min; best validation "
-          f"AP {result.best.get('ap', float('nan')):.4f} at epoch {result.best.get('epoch')}")
+    print(
+        f"model written to {result.model_dir} in {result.seconds / 60:.1f} min; best validation "
+        f"AP {result.best.get('ap', float('nan')):.4f} at epoch {result.best.get('epoch')}"
+    )
     return 0

@@ -1,4 +1,5 @@
 """The Siamese network: architecture, weights (bundled and user versions), preprocessing and inference."""
+
 import os
 
 # OpenMP's default active wait spins idle threads; on a desktop where other programs (or our own decode

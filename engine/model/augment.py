@@ -5,6 +5,7 @@ reproducible from (seed, photo, view index). :func:`random_view` composes one to
 encoding round trip (JPEG at many qualities, PNG, WebP, HEIC, GIF palette). Rotations by 90/180/270 degrees
 and grayscale are the families the raw ImageNet features miss, so they are drawn more often than the rest.
 """
+
 from __future__ import annotations
 
 import io
@@ -18,10 +19,26 @@ from PIL import Image, ImageDraw, ImageEnhance, ImageFilter, ImageFont, ImageOps
 
 Transform = Callable[[Image.Image, random.Random], Image.Image]
 
-_FONT_PATHS = ("/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf",
-               "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
-_WORDS = ("IMG_2041", "Summer", "Holiday 2018", "(c) Photo", "DSC_0042", "with Anna", "12/08/2016", "Paris",
-          "copy", "shared via app", "Best day ever", "watermark", "sample", "2021-05-03 14:22")
+_FONT_PATHS = (
+    "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf",
+    "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
+)
+_WORDS = (
+    "IMG_2041",
+    "Summer",
+    "Holiday 2018",
+    "(c) Photo",
+    "DSC_0042",
+    "with Anna",
+    "12/08/2016",
+    "Paris",
+    "copy",
+    "shared via app",
+    "Best day ever",
+    "watermark",
+    "sample",
+    "2021-05-03 14:22",
+)
 
 
 def _font(size: int) -> ImageFont.ImageFont:
@@ -58,8 +75,10 @@ def crop(im: Image.Image, rng: random.Random) -> Image.Image:
 def downscale(im: Image.Image, rng: random.Random) -> Image.Image:
     f = rng.uniform(0.2, 0.75)
     w, h = im.size
-    return im.resize((max(8, round(w * f)), max(8, round(h * f))), rng.choice([Image.LANCZOS, Image.BILINEAR,
-                                                                              Image.NEAREST, Image.BICUBIC]))
+    return im.resize(
+        (max(8, round(w * f)), max(8, round(h * f))),
+        rng.choice([Image.LANCZOS, Image.BILINEAR, Image.NEAREST, Image.BICUBIC]),
+    )
 
 
 def aspect(im: Image.Image, rng: random.Random) -> Image.Image:
@@ -228,10 +247,20 @@ def encode(im: Image.Image, rng: random.Random, fmt: str | None = None) -> Image
 
 # name -> (transform, weight when drawing a view's families)
 FAMILIES: dict[str, tuple[Transform, float]] = {
-    "rotate90": (rotate90, 3.0), "grayscale": (grayscale, 2.0), "crop": (crop, 2.0), "downscale": (downscale, 1.0),
-    "aspect": (aspect, 0.7), "mirror": (mirror, 1.2), "small_rotation": (small_rotation, 1.0),
-    "colour": (colour, 1.5), "gamma": (gamma, 1.0), "blur": (blur, 1.0), "noise": (noise, 0.7),
-    "sharpen": (sharpen, 0.3), "letterbox": (letterbox, 1.2), "text": (text_overlay, 1.0),
+    "rotate90": (rotate90, 3.0),
+    "grayscale": (grayscale, 2.0),
+    "crop": (crop, 2.0),
+    "downscale": (downscale, 1.0),
+    "aspect": (aspect, 0.7),
+    "mirror": (mirror, 1.2),
+    "small_rotation": (small_rotation, 1.0),
+    "colour": (colour, 1.5),
+    "gamma": (gamma, 1.0),
+    "blur": (blur, 1.0),
+    "noise": (noise, 0.7),
+    "sharpen": (sharpen, 0.3),
+    "letterbox": (letterbox, 1.2),
+    "text": (text_overlay, 1.0),
     "screenshot": (screenshot, 0.8),
 }
 
@@ -243,8 +272,9 @@ def random_base_aspect(im: Image.Image, rng: random.Random) -> Image.Image:
     return im if r == 1.0 else im.resize((round(w * r), h) if r > 1 else (w, round(h / r)), Image.BILINEAR)
 
 
-def random_view(im: Image.Image, rng: random.Random, families: dict[str, tuple[Transform, float]] = FAMILIES,
-                max_ops: int = 3) -> tuple[Image.Image, list[str]]:
+def random_view(
+    im: Image.Image, rng: random.Random, families: dict[str, tuple[Transform, float]] = FAMILIES, max_ops: int = 3
+) -> tuple[Image.Image, list[str]]:
     """A transformed copy: 1-``max_ops`` distinct families in random order, then a format round trip."""
     names = list(families)
     weights = [families[n][1] for n in names]

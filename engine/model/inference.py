@@ -1,4 +1,5 @@
 """Batched embedding of image files: decoding on worker threads overlaps inference on the chosen device."""
+
 from __future__ import annotations
 
 import os
@@ -65,8 +66,14 @@ class Embedder:
             z = self.net(self.preprocess(images))
         return z.float().cpu().numpy()
 
-    def embed_files(self, entries: Sequence[FileEntry], progress: Progress = NULL_PROGRESS, batch_size: int = 32,
-                    workers: int = 0, phase: str = "embed") -> Iterator[tuple[list, list]]:
+    def embed_files(
+        self,
+        entries: Sequence[FileEntry],
+        progress: Progress = NULL_PROGRESS,
+        batch_size: int = 32,
+        workers: int = 0,
+        phase: str = "embed",
+    ) -> Iterator[tuple[list, list]]:
         """Yield per batch ``(done, failed)``: ``[(entry, info, vector)]`` and ``[(entry, reason)]``.
 
         Decoding runs ``workers`` files ahead on a thread pool (Pillow releases the GIL while decoding), so

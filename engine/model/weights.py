@@ -4,6 +4,7 @@
 Euclidean distance into a score, the default threshold and the model id the cache keys embeddings by.
 Weights are plain state dicts loaded with ``weights_only=True`` on the CPU, then moved to the device.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -92,8 +93,9 @@ def load_spec(location: str | Path | None = None) -> ModelSpec:
     try:
         cal = raw.pop("calibration")
         known = {k: raw.pop(k) for k in list(raw) if k in ModelSpec.__dataclass_fields__}
-        spec = ModelSpec(calibration=Calibration(float(cal["scale"]), float(cal["offset"])), **known,
-                         folder=str(folder))
+        spec = ModelSpec(
+            calibration=Calibration(float(cal["scale"]), float(cal["offset"])), **known, folder=str(folder)
+        )
     except (KeyError, TypeError, ValueError) as exc:
         raise ModelError(f"{spec_file} is not a valid model description: {exc}") from None
     return replace(spec, extra={**spec.extra, **raw})

@@ -5,6 +5,7 @@ and cancel; the dialog shows the current model and the candidate on the held-out
 becomes the active version; scans then use it through ``AppSettings.to_scan_settings`` (the active version's
 folder as ``model_path``). The versions dialog switches between versions and back to the bundled model.
 """
+
 from __future__ import annotations
 
 import time
@@ -32,10 +33,16 @@ if TYPE_CHECKING:
     from engine.finetune import FinetuneConfig, FinetuneResult
     from gui.mainwindow import MainWindow
 
-PHASES = {"preparing": "Preparing", "reading labelled photos": "Reading the photos you labelled",
-          "checking the labels": "Checking what your labels reject", "augmenting library photos":
-          "Making copies of library photos", "features": "Analysing images", "preparing the new head":
-          "Preparing a new projection head", "training": "Training", "evaluating": "Comparing with the current model"}
+PHASES = {
+    "preparing": "Preparing",
+    "reading labelled photos": "Reading the photos you labelled",
+    "checking the labels": "Checking what your labels reject",
+    "augmenting library photos": "Making copies of library photos",
+    "features": "Analysing images",
+    "preparing the new head": "Preparing a new projection head",
+    "training": "Training",
+    "evaluating": "Comparing with the current model",
+}
 
 
 def _pct(x: float | None) -> str:
@@ -51,15 +58,20 @@ def results_html(result: FinetuneResult) -> str:
     cur, cand = result.current, result.candidate
     if cur is None or cand is None:
         return ""
-    rows = [("Agreement with your held-out labels", _pct(cur.agreement), _pct(cand.agreement)),
-            ("Average precision on them", _num(cur.ap), _num(cand.ap)),
-            ("Finds copies of library photos (AP)", _num(result.replay_base_ap), _num(result.replay_candidate_ap))]
-    body = "".join(f"<tr><td>{a}</td><td align='right'>{b}</td><td align='right'><b>{c}</b></td></tr>"
-                   for a, b, c in rows)
+    rows = [
+        ("Agreement with your held-out labels", _pct(cur.agreement), _pct(cand.agreement)),
+        ("Average precision on them", _num(cur.ap), _num(cand.ap)),
+        ("Finds copies of library photos (AP)", _num(result.replay_base_ap), _num(result.replay_candidate_ap)),
+    ]
+    body = "".join(
+        f"<tr><td>{a}</td><td align='right'>{b}</td><td align='right'><b>{c}</b></td></tr>" for a, b, c in rows
+    )
     learnt = result.details.get("rejected_families") or []
     note = f"<p>From your labels: {', '.join(learnt)} copies are not duplicates.</p>" if learnt else ""
-    return (f"<table cellspacing='6'><tr><th></th><th>Current</th><th>New</th></tr>{body}</table>"
-            f"<p>{cur.pairs} of your {result.labels} labelled pairs were held out for this comparison.</p>{note}")
+    return (
+        f"<table cellspacing='6'><tr><th></th><th>Current</th><th>New</th></tr>{body}</table>"
+        f"<p>{cur.pairs} of your {result.labels} labelled pairs were held out for this comparison.</p>{note}"
+    )
 
 
 class ImproveDialog(QDialog):
@@ -106,9 +118,14 @@ class ImproveDialog(QDialog):
         cfg = self.config or FinetuneConfig(device=window.settings.device)
         self._previous = versions.active_version_id()
         self._started = time.monotonic()
-        self.task = window.runner.run("finetune", lambda p: finetune(pairs, library, cfg, p),
-                                      on_done=self._done, on_error=self._failed, on_progress=self._progress,
-                                      on_cancel=self._cancelled)
+        self.task = window.runner.run(
+            "finetune",
+            lambda p: finetune(pairs, library, cfg, p),
+            on_done=self._done,
+            on_error=self._failed,
+            on_progress=self._progress,
+            on_cancel=self._cancelled,
+        )
 
     def _progress(self, phase: str, done: int, total: int) -> None:
         self.status.setText(PHASES.get(phase, phase) + "…")
@@ -147,9 +164,11 @@ class ImproveDialog(QDialog):
             versions.use_version(result.spec.model_id)
             self.switch_back.show()
             self.window_.statusBar().showMessage("Now using the improved model; scan again to apply it.", 15000)
-            text = (f"The new version is better on your held-out labels and is now in use ({result.spec.model_id}, "
-                    f"{time.monotonic() - self._started:.0f} s). Scan again to apply it; Model › Model versions… "
-                    "switches back at any time.")
+            text = (
+                f"The new version is better on your held-out labels and is now in use ({result.spec.model_id}, "
+                f"{time.monotonic() - self._started:.0f} s). Scan again to apply it; Model › Model versions… "
+                "switches back at any time."
+            )
         else:
             text = result.message
         self._end(result.status, text)
@@ -190,8 +209,13 @@ class ModelsDialog(QDialog):
         row.addStretch(1)
         row.addWidget(close)
         layout = QVBoxLayout(self)
-        layout.addWidget(QLabel("Scans use the model marked “in use”. Versions come from Model › Improve the "
-                                "model…; the bundled model is never changed.", self))
+        layout.addWidget(
+            QLabel(
+                "Scans use the model marked “in use”. Versions come from Model › Improve the "
+                "model…; the bundled model is never changed.",
+                self,
+            )
+        )
         layout.addWidget(self.list, 1)
         layout.addWidget(self.info)
         layout.addLayout(row)
@@ -209,9 +233,14 @@ class ModelsDialog(QDialog):
         for v in versions.list_versions():
             cand = v.summary.get("candidate", {})
             when = time.strftime("%Y-%m-%d %H:%M", time.localtime(v.created))
-            entries.append((v.model_id, f"{v.model_id} — {when}, {v.summary.get('labels', '?')} labels",
-                            f"Held-out agreement {_pct(v.summary.get('current', {}).get('agreement'))} → "
-                            f"{_pct(cand.get('agreement'))} when it was made."))
+            entries.append(
+                (
+                    v.model_id,
+                    f"{v.model_id} — {when}, {v.summary.get('labels', '?')} labels",
+                    f"Held-out agreement {_pct(v.summary.get('current', {}).get('agreement'))} → "
+                    f"{_pct(cand.get('agreement'))} when it was made.",
+                )
+            )
         for model_id, text, tip in entries:
             item = QListWidgetItem(text + ("   (in use)" if model_id == active else ""))
             item.setData(Qt.ItemDataRole.UserRole, model_id)
@@ -247,8 +276,11 @@ class ModelsDialog(QDialog):
         model_id = self.selected_id()
         if model_id is None:
             return
-        if confirm and QMessageBox.question(self, "Remove version", f"Delete version {model_id}?") != \
-                QMessageBox.StandardButton.Yes:
+        if (
+            confirm
+            and QMessageBox.question(self, "Remove version", f"Delete version {model_id}?")
+            != QMessageBox.StandardButton.Yes
+        ):
             return
         try:
             versions.remove_version(model_id)

@@ -1,4 +1,5 @@
 """The panel for skipped files and messages (errors, files left alone by an action): never a traceback dialog."""
+
 from __future__ import annotations
 
 import time

@@ -1,4 +1,5 @@
 """Preferences: default threshold, device, keep rules, preferred folders, cache location, scan options."""
+
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
@@ -23,8 +24,13 @@ from engine.settings import KEEP_RULES
 from gui.settings import AppSettings
 
 DEVICES = ("auto", "cpu", "cuda", "mps")
-RULE_TEXT = {"resolution": "Highest resolution", "size": "Largest file", "oldest": "Oldest", "newest": "Newest",
-             "shortest_path": "Shortest path"}
+RULE_TEXT = {
+    "resolution": "Highest resolution",
+    "size": "Largest file",
+    "oldest": "Oldest",
+    "newest": "Newest",
+    "shortest_path": "Shortest path",
+}
 
 
 class SettingsDialog(QDialog):
@@ -93,19 +99,28 @@ class SettingsDialog(QDialog):
         layout.addWidget(buttons)
 
     def _browse_cache(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "Cache file", self.cache_path.text() or "cache.sqlite3",
-                                              "SQLite (*.sqlite3 *.db);;All files (*)")
+        path, _ = QFileDialog.getSaveFileName(
+            self, "Cache file", self.cache_path.text() or "cache.sqlite3", "SQLite (*.sqlite3 *.db);;All files (*)"
+        )
         if path:
             self.cache_path.setText(path)
 
     def result_settings(self) -> AppSettings:
         from dataclasses import replace
 
-        rules = [self.rules.item(n).data(Qt.ItemDataRole.UserRole) for n in range(self.rules.count())
-                 if self.rules.item(n).checkState() == Qt.CheckState.Checked]
-        return replace(self._settings,
-                       threshold=None if self.model_default.isChecked() else round(self.threshold.value(), 2),
-                       device=self.device.currentText(), keep_rules=rules or list(self._settings.keep_rules),
-                       preferred_folders=[p.strip() for p in self.preferred.text().split(";") if p.strip()],
-                       use_cache=self.use_cache.isChecked(), cache_path=self.cache_path.text().strip() or None,
-                       include_hidden=self.hidden.isChecked(), exact_only=self.exact_only.isChecked())
+        rules = [
+            self.rules.item(n).data(Qt.ItemDataRole.UserRole)
+            for n in range(self.rules.count())
+            if self.rules.item(n).checkState() == Qt.CheckState.Checked
+        ]
+        return replace(
+            self._settings,
+            threshold=None if self.model_default.isChecked() else round(self.threshold.value(), 2),
+            device=self.device.currentText(),
+            keep_rules=rules or list(self._settings.keep_rules),
+            preferred_folders=[p.strip() for p in self.preferred.text().split(";") if p.strip()],
+            use_cache=self.use_cache.isChecked(),
+            cache_path=self.cache_path.text().strip() or None,
+            include_hidden=self.hidden.isChecked(),
+            exact_only=self.exact_only.isChecked(),
+        )

@@ -4,6 +4,7 @@ Internal ids: a group index carries 0, a member index carries its group's row + 
 lookup. Sorting reorders groups only (members keep the engine's order: reference first) and keeps persistent
 indexes, so selections survive a re-sort.
 """
+
 from __future__ import annotations
 
 import os
@@ -29,8 +30,12 @@ class Col(IntEnum):
     FOLDER = 3
 
 
-HEADERS = {Col.NAME: "Group / file", Col.RECLAIMABLE: "Reclaimable / size", Col.SIMILARITY: "Similarity",
-           Col.FOLDER: "Folder"}
+HEADERS = {
+    Col.NAME: "Group / file",
+    Col.RECLAIMABLE: "Reclaimable / size",
+    Col.SIMILARITY: "Similarity",
+    Col.FOLDER: "Folder",
+}
 
 
 class Role(IntEnum):
@@ -130,8 +135,12 @@ class ResultsModel(QAbstractItemModel):
             if col == Col.FOLDER:
                 return group_folder(g)
         if role == Role.SORT:
-            return {Col.NAME: len(g.members), Col.RECLAIMABLE: g.reclaimable_bytes,
-                    Col.SIMILARITY: group_similarity(g), Col.FOLDER: group_folder(g)}.get(Col(col))
+            return {
+                Col.NAME: len(g.members),
+                Col.RECLAIMABLE: g.reclaimable_bytes,
+                Col.SIMILARITY: group_similarity(g),
+                Col.FOLDER: group_folder(g),
+            }.get(Col(col))
         if role == Qt.ItemDataRole.ToolTipRole:
             return g.keeper
         if role == Qt.ItemDataRole.TextAlignmentRole and col in (Col.RECLAIMABLE, Col.SIMILARITY):
@@ -290,10 +299,13 @@ class ResultsModel(QAbstractItemModel):
     def summary(self) -> dict[str, int]:
         """Counts for the summary line: groups, files that could go (all but keepers), marked files and bytes."""
         marked = self.marked_members()
-        return {"groups": len(self._groups),
-                "reclaimable_files": sum(len(g.members) - 1 for g in self._groups),
-                "reclaimable_bytes": sum(g.reclaimable_bytes for g in self._groups),
-                "marked_files": len(marked), "marked_bytes": sum(m.size for m in marked)}
+        return {
+            "groups": len(self._groups),
+            "reclaimable_files": sum(len(g.members) - 1 for g in self._groups),
+            "reclaimable_bytes": sum(g.reclaimable_bytes for g in self._groups),
+            "marked_files": len(marked),
+            "marked_bytes": sum(m.size for m in marked),
+        }
 
     # ---- sorting ---------------------------------------------------------------------------------------------
     def _sort_key(self, column: int):
@@ -302,6 +314,7 @@ class ResultsModel(QAbstractItemModel):
         def key(g: Group):
             value = self._group_data(g, col, Role.SORT)
             return (value, g.keeper)
+
         return key
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:

@@ -4,6 +4,7 @@ Both panes show their image at the same displayed size whatever the pixel sizes 
 its 1080-wide copy), so the same region lines up: zoom is kept relative to the left image, and scrolling one
 pane scrolls the other to the same fraction. 100% means the left image's pixels one to one.
 """
+
 from __future__ import annotations
 
 import os
@@ -85,13 +86,15 @@ class ImagePane(QGraphicsView):
     def wheelEvent(self, event: QWheelEvent) -> None:
         steps = event.angleDelta().y() / 120
         if steps:
-            emit(self.wheeled, self, WHEEL_STEP ** steps)
+            emit(self.wheeled, self, WHEEL_STEP**steps)
         event.accept()
 
     def scroll_fraction(self) -> tuple[float, float]:
         h, v = self.horizontalScrollBar(), self.verticalScrollBar()
-        return ((h.value() - h.minimum()) / max(1, h.maximum() - h.minimum()),
-                (v.value() - v.minimum()) / max(1, v.maximum() - v.minimum()))
+        return (
+            (h.value() - h.minimum()) / max(1, h.maximum() - h.minimum()),
+            (v.value() - v.minimum()) / max(1, v.maximum() - v.minimum()),
+        )
 
     def set_scroll_fraction(self, fx: float, fy: float) -> None:
         h, v = self.horizontalScrollBar(), self.verticalScrollBar()
@@ -167,10 +170,18 @@ class CompareView(QWidget):
         layout.addLayout(bar)
         layout.addWidget(self.mode_label)
         layout.addLayout(panes, 1)
-        for keys, slot in (("F", self.fit), ("1", self.actual_size), ("S", self.swap), ("X", self.toggle_flicker),
-                           ("D", self.toggle_difference), ("N", self._not_dup), ("Y", self._is_dup),
-                           ("Esc", self.close), ("+", lambda: self.zoom_by(WHEEL_STEP)),
-                           ("-", lambda: self.zoom_by(1 / WHEEL_STEP))):
+        for keys, slot in (
+            ("F", self.fit),
+            ("1", self.actual_size),
+            ("S", self.swap),
+            ("X", self.toggle_flicker),
+            ("D", self.toggle_difference),
+            ("N", self._not_dup),
+            ("Y", self._is_dup),
+            ("Esc", self.close),
+            ("+", lambda: self.zoom_by(WHEEL_STEP)),
+            ("-", lambda: self.zoom_by(1 / WHEEL_STEP)),
+        ):
             QShortcut(QKeySequence(keys), self, slot)
         loader.ready.connect(self._image_ready)
         loader.failed.connect(self._image_failed)
@@ -190,9 +201,11 @@ class CompareView(QWidget):
         for pane, info, m in ((self.left, self.left_info, self.a), (self.right, self.right_info, self.b)):
             img = self.loader.get(m.path, 0)
             pane.set_image(img, self.loader.error(m.path, 0) or "")
-            info.setText(f"<b>{os.path.basename(m.path)}</b><br>{resolution(m.width, m.height)} · "
-                         f"{human_bytes(m.size)} · {(m.capture_time or 'no date').replace('T', ' ')}"
-                         f"<br>{m.camera or 'no camera info'} · score {m.score:.3f}<br><small>{m.path}</small>")
+            info.setText(
+                f"<b>{os.path.basename(m.path)}</b><br>{resolution(m.width, m.height)} · "
+                f"{human_bytes(m.size)} · {(m.capture_time or 'no date').replace('T', ' ')}"
+                f"<br>{m.camera or 'no camera info'} · score {m.score:.3f}<br><small>{m.path}</small>"
+            )
         if self.mode == "flicker":
             self._show_flicker_frame()
         elif self.mode == "diff":
@@ -207,8 +220,12 @@ class CompareView(QWidget):
         self._image_ready(path, side)
 
     def images_loaded(self) -> bool:
-        return bool(self.a and self.b and self.loader.cache.get((self.a.path, 0)) is not None
-                    and self.loader.cache.get((self.b.path, 0)) is not None)
+        return bool(
+            self.a
+            and self.b
+            and self.loader.cache.get((self.a.path, 0)) is not None
+            and self.loader.cache.get((self.b.path, 0)) is not None
+        )
 
     # ---- zoom and pan ----------------------------------------------------------------------------------------
     def _base(self, pane: ImagePane) -> float:
@@ -294,8 +311,13 @@ class CompareView(QWidget):
             self.flicker_timer.start()
         else:
             self.flicker_timer.stop()
-        self.mode_label.setText({"side": "", "flicker": "Flicker: alternating left and right in one place",
-                                 "diff": "Difference: bright where the images differ"}[mode])
+        self.mode_label.setText(
+            {
+                "side": "",
+                "flicker": "Flicker: alternating left and right in one place",
+                "diff": "Difference: bright where the images differ",
+            }[mode]
+        )
         self.mode_label.setVisible(mode != "side")
 
     def toggle_flicker(self) -> None:
@@ -316,11 +338,13 @@ class CompareView(QWidget):
             # scaled to the left image's size so the two frames line up exactly
             a_img = self.loader.cache.get((self.a.path, 0))
             if a_img is not None and img.size() != a_img.size():
-                img = img.scaled(a_img.size(), Qt.AspectRatioMode.IgnoreAspectRatio,
-                                 Qt.TransformationMode.SmoothTransformation)
+                img = img.scaled(
+                    a_img.size(), Qt.AspectRatioMode.IgnoreAspectRatio, Qt.TransformationMode.SmoothTransformation
+                )
         self.left.set_image(img)
-        self.mode_label.setText(f"Flicker: showing {'right' if self._flicker_b else 'left'} "
-                                f"({os.path.basename(m.path)})")
+        self.mode_label.setText(
+            f"Flicker: showing {'right' if self._flicker_b else 'left'} ({os.path.basename(m.path)})"
+        )
 
     def toggle_difference(self) -> None:
         self._set_mode("side" if self.mode == "diff" else "diff")
@@ -360,4 +384,3 @@ class CompareView(QWidget):
     def closeEvent(self, event) -> None:
         self.flicker_timer.stop()
         super().closeEvent(event)
-

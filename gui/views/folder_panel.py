@@ -1,4 +1,5 @@
 """The folders to scan: add (dialog or drag and drop), remove, a "protected" tick each, exclusion patterns."""
+
 from __future__ import annotations
 
 import os
@@ -59,8 +60,7 @@ class FolderPanel(QWidget):
         out = []
         for n in range(self.list.count()):
             item = self.list.item(n)
-            out.append(Folder(item.data(Qt.ItemDataRole.UserRole),
-                              item.checkState() == Qt.CheckState.Checked))
+            out.append(Folder(item.data(Qt.ItemDataRole.UserRole), item.checkState() == Qt.CheckState.Checked))
         return out
 
     def set_folders(self, folders: list[Folder]) -> None:

@@ -3,6 +3,7 @@
 Thumbnails come from :class:`gui.workers.ThumbnailLoader` (decoded off the GUI thread, cached); a card paints
 a placeholder until its image is ready. The keeper has a green frame and a KEEP badge, marked files a red one.
 """
+
 from __future__ import annotations
 
 import os
@@ -81,8 +82,13 @@ class MembersModel(QAbstractListModel):
 def _info_lines(m: Member, is_ref: bool) -> list[str]:
     date = (m.capture_time or "").replace("T", " ")[:16] or "no capture date"
     score = "reference" if is_ref else f"score {m.score:.3f} vs reference"
-    return [f"{resolution(m.width, m.height)} · {human_bytes(m.size)}", f"{date}", m.camera or "no camera info",
-            score, os.path.dirname(m.path)]
+    return [
+        f"{resolution(m.width, m.height)} · {human_bytes(m.size)}",
+        f"{date}",
+        m.camera or "no camera info",
+        score,
+        os.path.dirname(m.path),
+    ]
 
 
 class MemberDelegate(QStyledItemDelegate):
@@ -105,8 +111,9 @@ class MemberDelegate(QStyledItemDelegate):
         image = self.loader.get(path, THUMB_SIDE)
         if image is None:
             return None
-        pm = QPixmap.fromImage(image).scaled(CARD_THUMB, CARD_THUMB, Qt.AspectRatioMode.KeepAspectRatio,
-                                             Qt.TransformationMode.SmoothTransformation)
+        pm = QPixmap.fromImage(image).scaled(
+            CARD_THUMB, CARD_THUMB, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation
+        )
         self._pixmaps[path] = pm
         while len(self._pixmaps) > 200:
             self._pixmaps.popitem(last=False)
@@ -123,8 +130,10 @@ class MemberDelegate(QStyledItemDelegate):
         painter.save()
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         selected = bool(option.state & QStyle.StateFlag.State_Selected)
-        painter.fillRect(rect, pal.color(QPalette.ColorRole.Highlight).lighter(170) if selected
-                         else pal.color(QPalette.ColorRole.Base))
+        painter.fillRect(
+            rect,
+            pal.color(QPalette.ColorRole.Highlight).lighter(170) if selected else pal.color(QPalette.ColorRole.Base),
+        )
         frame = KEEP_COLOUR if keeper else MARK_COLOUR if marked else pal.color(QPalette.ColorRole.Mid)
         painter.setPen(QPen(frame, 3 if (keeper or marked) else 1))
         painter.drawRect(rect)
@@ -144,8 +153,11 @@ class MemberDelegate(QStyledItemDelegate):
             painter.fillRect(thumb_box, pal.color(QPalette.ColorRole.AlternateBase))
             painter.setPen(pal.color(QPalette.ColorRole.PlaceholderText))
             error = self.loader.error(m.path, THUMB_SIDE)
-            painter.drawText(thumb_box.adjusted(6, 6, -6, -6), Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap,
-                             f"cannot show: {error}" if error else "loading…")
+            painter.drawText(
+                thumb_box.adjusted(6, 6, -6, -6),
+                Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap,
+                f"cannot show: {error}" if error else "loading…",
+            )
 
         badges = (["KEEP"] if keeper else []) + (["MARKED"] if marked else []) + (["PROTECTED"] if protected else [])
         bx = thumb_box.x() + 4
@@ -170,8 +182,11 @@ class MemberDelegate(QStyledItemDelegate):
         fm = painter.fontMetrics()
         y = text.y() + line_h + 2
         for line in _info_lines(m, is_ref):
-            painter.drawText(QRect(text.x(), y, text.width(), fm.height()), Qt.AlignmentFlag.AlignLeft,
-                             fm.elidedText(line, Qt.TextElideMode.ElideMiddle, text.width()))
+            painter.drawText(
+                QRect(text.x(), y, text.width(), fm.height()),
+                Qt.AlignmentFlag.AlignLeft,
+                fm.elidedText(line, Qt.TextElideMode.ElideMiddle, text.width()),
+            )
             y += fm.height() + 1
         painter.restore()
 

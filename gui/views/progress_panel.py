@@ -1,4 +1,5 @@
 """Scan progress in the status bar: phase, count, time left (estimated per phase) and a Cancel button."""
+
 from __future__ import annotations
 
 import time
@@ -9,9 +10,15 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QW
 from gui.format import human_duration
 from gui.signals import emit
 
-PHASE_NAMES = {"discover": "Finding images", "hash": "Comparing bytes", "embed": "Analysing images",
-               "search": "Finding similar pairs", "group": "Grouping", "trash": "Moving to the trash",
-               "move": "Moving files"}
+PHASE_NAMES = {
+    "discover": "Finding images",
+    "hash": "Comparing bytes",
+    "embed": "Analysing images",
+    "search": "Finding similar pairs",
+    "group": "Grouping",
+    "trash": "Moving to the trash",
+    "move": "Moving files",
+}
 MIN_ETA_SECONDS = 1.5  # no estimate until a phase has run this long: early rates are noise
 
 

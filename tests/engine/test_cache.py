@@ -161,7 +161,7 @@ def test_damaged_pages_are_set_aside(db: Path) -> None:
         c.put_embeddings([(entry(f"/p/{n}.jpg"), INFO, vec(n, d=256)) for n in range(300)], MODEL)
     data = bytearray(db.read_bytes())
     assert len(data) > 8 * 4096
-    data[3 * 4096:6 * 4096] = b"\xa5" * (3 * 4096)  # clobber b-tree pages, keep the header
+    data[3 * 4096 : 6 * 4096] = b"\xa5" * (3 * 4096)  # clobber b-tree pages, keep the header
     db.write_bytes(bytes(data))
     with Cache(db) as c:
         _assert_rebuilt(db, c, "corrupt")
@@ -195,7 +195,7 @@ def test_wal_and_shm_go_aside_with_the_database(db: Path) -> None:
         Path(str(db) + suffix).write_bytes(b"")
     with Cache(db) as c:
         assert "not a Doppel cache" in c.warnings[0]
-    suffixes = {p.name.split(".bad-")[1][len("20250101-120000"):] for p in _set_aside_files(db)}
+    suffixes = {p.name.split(".bad-")[1][len("20250101-120000") :] for p in _set_aside_files(db)}
     assert suffixes == {"", "-wal", "-shm"}
 
 
@@ -223,8 +223,10 @@ def test_a_put_is_one_transaction(db: Path) -> None:
     with Cache(db) as c:
         c.put_embeddings(good[:1], MODEL)
         assert c._conn is not None
-        c._conn.execute("CREATE TEMP TRIGGER boom BEFORE INSERT ON embeddings WHEN NEW.path = CAST('/p/2.jpg' AS BLOB) "
-                        "BEGIN SELECT RAISE(ABORT, 'disk on fire'); END")
+        c._conn.execute(
+            "CREATE TEMP TRIGGER boom BEFORE INSERT ON embeddings WHEN NEW.path = CAST('/p/2.jpg' AS BLOB) "
+            "BEGIN SELECT RAISE(ABORT, 'disk on fire'); END"
+        )
         c.put_embeddings(good[1:], MODEL)
         assert len(c.warnings) == 1 and "disk on fire" in c.warnings[0]
     with Cache(db) as c:
@@ -235,6 +237,7 @@ def test_a_put_is_one_transaction(db: Path) -> None:
 def test_threads_share_one_cache(db: Path) -> None:
     errors: list[BaseException] = []
     with Cache(db) as c:
+
         def work(t: int) -> None:
             try:
                 for n in range(20):

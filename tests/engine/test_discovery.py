@@ -29,8 +29,14 @@ def test_jpeg_named_png_is_sniffed_as_jpeg(make_image) -> None:
 
 @pytest.mark.parametrize(
     ("name", "fmt", "expected"),
-    [("a.jpg", "JPEG", "JPEG"), ("a.png", "PNG", "PNG"), ("a.webp", "WEBP", "WEBP"), ("a.gif", "GIF", "GIF"),
-     ("a.bmp", "BMP", "BMP"), ("a.tif", "TIFF", "TIFF")],
+    [
+        ("a.jpg", "JPEG", "JPEG"),
+        ("a.png", "PNG", "PNG"),
+        ("a.webp", "WEBP", "WEBP"),
+        ("a.gif", "GIF", "GIF"),
+        ("a.bmp", "BMP", "BMP"),
+        ("a.tif", "TIFF", "TIFF"),
+    ],
 )
 def test_sniff_real_files(make_image, name: str, fmt: str, expected: str) -> None:
     assert sniff_format(str(make_image(name, fmt=fmt))) == expected

@@ -1,4 +1,5 @@
 """engine.fileops: trash and move marked files safely (re-check before touching, never the last copy, a log)."""
+
 from __future__ import annotations
 
 import os
@@ -87,8 +88,9 @@ def test_protected_folder_is_skipped(tmp_path):
     keep = member(write(tmp_path / "a" / "x.jpg", b"x"))
     safe = member(write(tmp_path / "safe" / "x.jpg", b"x"))
     rec = Recorder()
-    report = trash_files([safe], [Group((keep, safe), keep.path, keep.path, True)], trash=rec,
-                         protected=[str(tmp_path / "safe")])
+    report = trash_files(
+        [safe], [Group((keep, safe), keep.path, keep.path, True)], trash=rec, protected=[str(tmp_path / "safe")]
+    )
     assert rec.paths == [] and "protected" in report.skipped[0].message
 
 
@@ -117,9 +119,15 @@ def test_without_paths_promotes_a_byte_copy(tmp_path):
     a, b, c, d = (member(write(tmp_path / f"{n}.jpg", b"x")) for n in "abcd")
     b = Member(b.path, b.size, b.mtime_ns, 10, 10, 1.0, exact_of=a.path)
     c = Member(c.path, c.size, c.mtime_ns, 10, 10, 1.0, exact_of=a.path)
-    result = ScanResult(groups=(), pairs=(PairScore(a.path, d.path, 0.9), PairScore(c.path, d.path, 0.9)),
-                        skipped=(), threshold=0.8, model_id="m", files_scanned=4,
-                        catalog={m.path: m for m in (a, b, c, d)})
+    result = ScanResult(
+        groups=(),
+        pairs=(PairScore(a.path, d.path, 0.9), PairScore(c.path, d.path, 0.9)),
+        skipped=(),
+        threshold=0.8,
+        model_id="m",
+        files_scanned=4,
+        catalog={m.path: m for m in (a, b, c, d)},
+    )
     out = without_paths(result, [a.path])
     assert a.path not in out.catalog
     assert out.catalog[b.path].exact_of is None and out.catalog[c.path].exact_of == b.path

@@ -1,6 +1,7 @@
 """Fine-tuning on the user's labels (issue 5), on the licence-clean wallpapers: a user for whom grayscale copies are not
 duplicates gets a model that agrees, the bundled weights stay untouched, and switching back restores the scores.
 """
+
 from __future__ import annotations
 
 import csv

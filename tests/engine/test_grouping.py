@@ -11,8 +11,9 @@ from engine.results import Member
 from engine.settings import KEEP_RULES
 
 
-def groups_of(pairs: list[tuple[int, int, float]], n: int, threshold: float = 0.8,
-              forbidden: set[frozenset[int]] | None = None) -> list[tuple[int, list[tuple[int, float]]]]:
+def groups_of(
+    pairs: list[tuple[int, int, float]], n: int, threshold: float = 0.8, forbidden: set[frozenset[int]] | None = None
+) -> list[tuple[int, list[tuple[int, float]]]]:
     i, j, s = (np.array(c) for c in zip(*pairs)) if pairs else (np.empty(0),) * 3
     return form_groups(n, i, j, s, threshold, forbidden)
 
@@ -79,8 +80,9 @@ def test_forbidden_members_never_share_a_group() -> None:
 
 def test_result_is_independent_of_input_order() -> None:
     rng = random.Random(7)
-    pairs = [(x, y, round(rng.uniform(0.7, 1.0), 3)) for x, y in itertools.combinations(range(12), 2)
-             if rng.random() < 0.4]
+    pairs = [
+        (x, y, round(rng.uniform(0.7, 1.0), 3)) for x, y in itertools.combinations(range(12), 2) if rng.random() < 0.4
+    ]
     expected = groups_of(pairs, 12)
     for _ in range(5):
         rng.shuffle(pairs)
@@ -116,8 +118,14 @@ def test_invariants_on_random_graphs(seed: int) -> None:
 # ---------------------------------------------------------------------------------------------- keeper
 
 
-def member(path: str, w: int = 100, h: int = 100, size: int = 1000, mtime_ns: int = 1_600_000_000 * 10**9,
-           capture_time: str | None = None) -> Member:
+def member(
+    path: str,
+    w: int = 100,
+    h: int = 100,
+    size: int = 1000,
+    mtime_ns: int = 1_600_000_000 * 10**9,
+    capture_time: str | None = None,
+) -> Member:
     return Member(path=path, size=size, mtime_ns=mtime_ns, width=w, height=h, score=1.0, capture_time=capture_time)
 
 
@@ -163,8 +171,12 @@ def test_rules_apply_in_order_and_path_breaks_the_last_tie() -> None:
 
 
 def test_preferred_folder_wins_before_the_rules() -> None:
-    ms = [member("/photos/big.jpg", 4000, 3000), member("/archive/small.jpg", 10, 10),
-          member("/archive2/tiny.jpg", 5, 5), member("/best/x.jpg", 1, 1)]
+    ms = [
+        member("/photos/big.jpg", 4000, 3000),
+        member("/archive/small.jpg", 10, 10),
+        member("/archive2/tiny.jpg", 5, 5),
+        member("/best/x.jpg", 1, 1),
+    ]
     assert pick_keeper(ms, ["resolution"], ["/archive"]) == "/archive/small.jpg"
     assert pick_keeper(ms, ["resolution"], ["/archive/"]) == "/archive/small.jpg"
     assert pick_keeper(ms, ["resolution"], ["/arch"]) == "/photos/big.jpg"  # a prefix is not a folder

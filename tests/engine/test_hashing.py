@@ -147,8 +147,10 @@ def test_read_errors_are_skipped_with_reasons(tmp_path: Path, monkeypatch) -> No
     monkeypatch.setattr(hashing, "open", guarded_open, raising=False)
     groups, hashes, skipped = find_exact_duplicates([a, b, gone, locked])
     assert paths(groups, tmp_path) == [["a.jpg", "b.jpg"]]
-    assert skipped == [SkippedFile(gone.path, "file vanished during the scan"),
-                       SkippedFile(locked.path, "permission denied")]
+    assert skipped == [
+        SkippedFile(gone.path, "file vanished during the scan"),
+        SkippedFile(locked.path, "permission denied"),
+    ]
     assert set(hashes) == {a.path, b.path}
 
 

@@ -23,8 +23,9 @@ def close(pixel: tuple[int, ...], expected: tuple[int, ...], tol: int = 40) -> b
     return all(abs(int(a) - int(b)) <= tol for a, b in zip(pixel, expected, strict=True))
 
 
-def exif_bytes(orientation: int | None = None, make: str | None = None, model: str | None = None,
-               taken: str | None = None) -> bytes:
+def exif_bytes(
+    orientation: int | None = None, make: str | None = None, model: str | None = None, taken: str | None = None
+) -> bytes:
     exif = Image.Exif()
     if orientation is not None:
         exif[0x0112] = orientation
@@ -303,8 +304,15 @@ def test_file_deleted_after_discovery_has_vanished(make_image, tmp_path: Path) -
     assert reason_of(files[0].path) == "file vanished during the scan"
 
 
-@pytest.mark.parametrize("garbage", [b"\xff\xd8\xff\xe0" + b"\x00" * 40, b"\x89PNG\r\n\x1a\n" + b"\xff" * 40,
-                                     b"GIF89a" + b"\x01" * 20, b"RIFF\x10\x00\x00\x00WEBPVP8 " + b"\x00" * 20])
+@pytest.mark.parametrize(
+    "garbage",
+    [
+        b"\xff\xd8\xff\xe0" + b"\x00" * 40,
+        b"\x89PNG\r\n\x1a\n" + b"\xff" * 40,
+        b"GIF89a" + b"\x01" * 20,
+        b"RIFF\x10\x00\x00\x00WEBPVP8 " + b"\x00" * 20,
+    ],
+)
 def test_corrupt_headers_only_raise_decode_error(tmp_path: Path, garbage: bytes) -> None:
     path = tmp_path / "bad.img"
     path.write_bytes(garbage)

@@ -1,4 +1,5 @@
 """engine.labels: labelled pairs survive renames (matched by content hash)."""
+
 from __future__ import annotations
 
 import os
@@ -32,7 +33,9 @@ def test_default_location_and_pairs(files, tmp_path):
     store.add(files[0], files[2], True)
     pairs = store.pairs()
     assert [(frozenset((p.path_a, p.path_b)), p.is_duplicate) for p in pairs] == [
-        (frozenset(files[:2]), False), (frozenset((files[0], files[2])), True)]
+        (frozenset(files[:2]), False),
+        (frozenset((files[0], files[2])), True),
+    ]
     assert all(len(p.hash_a) == 32 and p.hash_a <= p.hash_b for p in pairs)
     assert len(LabelStore()) == 2  # persisted
 

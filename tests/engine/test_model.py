@@ -1,4 +1,5 @@
 """The shipped model in resources/model: identity, size, loading, calibration and a few real-photo checks."""
+
 from __future__ import annotations
 
 import json
@@ -83,7 +84,7 @@ def test_copies_score_above_and_unrelated_photos_below_the_threshold(spec, embed
         paths.append(p)
     images = [load_for_model(str(p), size)[0] for p in [PHOTO, *paths, *UNRELATED]]
     vec = embedder.embed_images(images)
-    original, copy_vecs, others = vec[0], vec[1:1 + len(paths)], vec[1 + len(paths):]
+    original, copy_vecs, others = vec[0], vec[1 : 1 + len(paths)], vec[1 + len(paths) :]
     for name, v in zip(copies, copy_vecs):
         assert _score(spec, original, v) >= spec.threshold, name
     assert _score(spec, others[0], others[1]) < spec.threshold

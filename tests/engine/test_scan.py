@@ -1,4 +1,5 @@
 """The whole pipeline in-process, on a library full of awkward files, plus cancel/resume and regrouping."""
+
 from __future__ import annotations
 
 import os
@@ -55,8 +56,9 @@ def test_scan_reports_every_bad_file_and_goes_on(library: Path, embedder: Embedd
         if phase == "embed" and done == 0 and (library / "doomed.jpg").exists():
             (library / "doomed.jpg").unlink()
 
-    result = scan(ScanSettings(roots=(str(library),), use_cache=False), Progress(delete_when_embedding_starts),
-                  embedder=embedder)
+    result = scan(
+        ScanSettings(roots=(str(library),), use_cache=False), Progress(delete_when_embedding_starts), embedder=embedder
+    )
     reasons = {os.path.basename(s.path): s.reason for s in result.skipped}
     assert reasons["doomed.jpg"] == "file vanished during the scan"
     assert "decompression bomb" in reasons["huge.png"]

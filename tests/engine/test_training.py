@@ -1,4 +1,5 @@
 """Losses, miners, calibration, augmentations and a tiny end-to-end training run (seconds, no full training)."""
+
 from __future__ import annotations
 
 import random
@@ -54,7 +55,7 @@ def test_contrastive_loss_matches_formula() -> None:
     labels = torch.tensor([0, 0, 1, 1])
     loss = ContrastiveLoss(margin=1.5, miner=hard_miner)(emb, labels)
     # positives at D = sqrt(2): 1/2 D^2 = 1; every anchor's hardest negative is at sqrt(2): 1/2 (1.5-sqrt2)^2
-    expect = (1.0 + 0.5 * (1.5 - 2 ** 0.5) ** 2) / 2
+    expect = (1.0 + 0.5 * (1.5 - 2**0.5) ** 2) / 2
     assert loss.item() == pytest.approx(expect, abs=1e-5)
 
 
@@ -172,8 +173,19 @@ def test_validation_split_is_deterministic_and_disjoint() -> None:
 def test_tiny_training_run_exports_resumes_and_cancels(tmp_path: Path) -> None:
     from engine.model.weights import build_network, load_spec, verify_model_id
 
-    cfg = TrainConfig(data=str(TRAIN_DATA), out=str(tmp_path / "run"), max_photos=12, val_photos=4, views=3,
-                      epochs=2, stop_epoch=1, batch_photos=4, input_size=64, workers=1, warmup_steps=1)
+    cfg = TrainConfig(
+        data=str(TRAIN_DATA),
+        out=str(tmp_path / "run"),
+        max_photos=12,
+        val_photos=4,
+        views=3,
+        epochs=2,
+        stop_epoch=1,
+        batch_photos=4,
+        input_size=64,
+        workers=1,
+        warmup_steps=1,
+    )
     seen: list[tuple[str, int, int]] = []
     first = train(cfg, Progress(lambda *a: seen.append(a)))
     assert any(phase == "train" for phase, _, _ in seen)
@@ -188,8 +200,9 @@ def test_tiny_training_run_exports_resumes_and_cancels(tmp_path: Path) -> None:
     # a cancel keeps a checkpoint and raises
     token = CancelToken()
     token.cancel()
-    cfg3 = cfg.__class__(**{**cfg.__dict__, "out": str(tmp_path / "run3"),
-                            "cache_dir": str(tmp_path / "run" / "cache")})
+    cfg3 = cfg.__class__(
+        **{**cfg.__dict__, "out": str(tmp_path / "run3"), "cache_dir": str(tmp_path / "run" / "cache")}
+    )
     with pytest.raises(Cancelled):
         train(cfg3, Progress(token=token))
     assert (tmp_path / "run3" / "checkpoint.pt").exists()

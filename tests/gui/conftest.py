@@ -1,4 +1,5 @@
 """GUI test fixtures: offscreen Qt, private Doppel directories, generated photos, a window with a trash recorder."""
+
 from __future__ import annotations
 
 import os
@@ -62,8 +63,9 @@ def window(qtbot, trash):
     from gui.mainwindow import MainWindow
     from gui.settings import AppSettings
 
-    w = MainWindow(settings=AppSettings(exact_only=True, use_cache=False), trash=trash,
-                   confirm=lambda *args, **kwargs: True)
+    w = MainWindow(
+        settings=AppSettings(exact_only=True, use_cache=False), trash=trash, confirm=lambda *args, **kwargs: True
+    )
     qtbot.addWidget(w)
     w.show()
     yield w

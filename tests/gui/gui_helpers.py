@@ -1,4 +1,5 @@
 """Generated test photos (a unique module name, so no other conftest.py can shadow it)."""
+
 from __future__ import annotations
 
 import shutil

@@ -1,4 +1,5 @@
 """Model › Improve the model… runs fine-tuning on a worker; Model › Model versions… switches the model scans use."""
+
 from __future__ import annotations
 
 from gui_helpers import make_photo
@@ -6,8 +7,9 @@ from gui_helpers import make_photo
 from engine.finetune import FinetuneConfig
 from engine.model import versions
 
-TINY = FinetuneConfig(epochs=1, min_steps=2, replay_images=4, replay_views=1, detect_families=False,
-                      device="cpu", workers=1)
+TINY = FinetuneConfig(
+    epochs=1, min_steps=2, replay_images=4, replay_views=1, detect_families=False, device="cpu", workers=1
+)
 
 
 def _menu_actions(window, title: str) -> list[str]:

@@ -1,4 +1,5 @@
 """Full flows through the real window: scan, review, auto-mark, trash (recorded), cancel, changed files."""
+
 from __future__ import annotations
 
 import os

@@ -1,4 +1,5 @@
 """The groups -> members item model: QAbstractItemModelTester, sorting, marks."""
+
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
@@ -14,8 +15,11 @@ def member(path, size, score=1.0, w=100, h=100):
 
 def groups():
     g1 = Group((member("/x/a1.jpg", 500), member("/x/a2.jpg", 400, 0.9)), "/x/a1.jpg", "/x/a1.jpg")
-    g2 = Group((member("/y/b1.jpg", 100), member("/y/b2.jpg", 1000, 0.8), member("/z/b3.jpg", 900, 0.95)),
-               "/y/b1.jpg", "/y/b2.jpg")
+    g2 = Group(
+        (member("/y/b1.jpg", 100), member("/y/b2.jpg", 1000, 0.8), member("/z/b3.jpg", 900, 0.95)),
+        "/y/b1.jpg",
+        "/y/b2.jpg",
+    )
     g3 = Group((member("/a/c1.jpg", 10), member("/a/c2.jpg", 10)), "/a/c1.jpg", "/a/c1.jpg", exact=True)
     return [g1, g2, g3]
 
@@ -46,7 +50,10 @@ def test_sorting_keeps_persistent_indexes(qtbot):
     keep = QPersistentModelIndex(model.index(1, 0, model.index(1, 0)))  # b2.jpg
     model.sort(Col.RECLAIMABLE, Qt.SortOrder.DescendingOrder)
     assert [model.data(model.index(r, 0), Role.GROUP).keeper for r in range(3)] == [
-        "/y/b2.jpg", "/x/a1.jpg", "/a/c1.jpg"]
+        "/y/b2.jpg",
+        "/x/a1.jpg",
+        "/a/c1.jpg",
+    ]
     assert model.data(keep, Role.PATH) == "/y/b2.jpg"
     model.sort(Col.FOLDER, Qt.SortOrder.AscendingOrder)
     assert model.data(model.index(0, Col.FOLDER)) == "/a"

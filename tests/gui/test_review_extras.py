@@ -1,4 +1,5 @@
 """Threshold slider, "not a duplicate" labels, move + undo, settings persistence, the compare view's tools."""
+
 from __future__ import annotations
 
 import os
@@ -22,8 +23,16 @@ def fake_result(tmp_path) -> ScanResult:
         catalog[p] = Member(p, st.st_size, st.st_mtime_ns, 96, 64, 1.0)
     a, b, c = paths
     pairs = (PairScore(a, b, 0.9), PairScore(b, c, 0.85), PairScore(a, c, 0.6))
-    return ScanResult(groups=(), pairs=pairs, skipped=(), threshold=0.8, model_id="fake", files_scanned=3,
-                      catalog=catalog, stats={"min_score": 0.2})
+    return ScanResult(
+        groups=(),
+        pairs=pairs,
+        skipped=(),
+        threshold=0.8,
+        model_id="fake",
+        files_scanned=3,
+        catalog=catalog,
+        stats={"min_score": 0.2},
+    )
 
 
 def load_fake(window, result, threshold=0.8):
@@ -78,8 +87,15 @@ def test_move_and_undo(qtbot, window, photos, tmp_path):
 
 
 def test_settings_round_trip(tmp_path):
-    s = AppSettings(folders=[Folder("/p", True)], exclude=["*.tmp"], threshold=0.7, device="cpu",
-                    keep_rules=["size", "oldest"], cache_path=str(tmp_path / "c.db"), mark_rule="newest")
+    s = AppSettings(
+        folders=[Folder("/p", True)],
+        exclude=["*.tmp"],
+        threshold=0.7,
+        device="cpu",
+        keep_rules=["size", "oldest"],
+        cache_path=str(tmp_path / "c.db"),
+        mark_rule="newest",
+    )
     save_settings(s)
     assert load_settings() == s
     scan_settings = s.to_scan_settings()
@@ -117,8 +133,16 @@ def test_compare_view_tools(qtbot, window, tmp_path):
     qtbot.waitUntil(view.images_loaded, timeout=10000)
     view.actual_size()
     assert view.left.transform().m11() == 1.0 and view.right.transform().m11() == 2.0  # same size on screen
-    event = QWheelEvent(QPointF(50, 50), QPointF(50, 50), QPoint(0, 0), QPoint(0, 120), Qt.MouseButton.NoButton,
-                        Qt.KeyboardModifier.NoModifier, Qt.ScrollPhase.NoScrollPhase, False)
+    event = QWheelEvent(
+        QPointF(50, 50),
+        QPointF(50, 50),
+        QPoint(0, 0),
+        QPoint(0, 120),
+        Qt.MouseButton.NoButton,
+        Qt.KeyboardModifier.NoModifier,
+        Qt.ScrollPhase.NoScrollPhase,
+        False,
+    )
     view.left.wheelEvent(event)
     assert abs(view.left.transform().m11() - 1.25) < 1e-6 and abs(view.right.transform().m11() - 2.5) < 1e-6
     view.left.horizontalScrollBar().setValue(view.left.horizontalScrollBar().maximum())

@@ -1,4 +1,5 @@
 """Smaller pieces: folder drag and drop, progress text with time left, the Help menu, the model-based scan."""
+
 from __future__ import annotations
 
 import os
@@ -19,8 +20,9 @@ def test_drop_folders_on_the_panel(qtbot, tmp_path):
     (tmp_path / "file.txt").write_text("not a folder")
     mime = QMimeData()
     mime.setUrls([QUrl.fromLocalFile(str(tmp_path / "one")), QUrl.fromLocalFile(str(tmp_path / "file.txt"))])
-    event = QDropEvent(QPointF(5, 5), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
-                       Qt.KeyboardModifier.NoModifier)
+    event = QDropEvent(
+        QPointF(5, 5), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
+    )
     with qtbot.waitSignal(panel.changed):
         panel.dropEvent(event)
     assert [f.path for f in panel.folders()] == [str(tmp_path / "one")]
