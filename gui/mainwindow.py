@@ -31,8 +31,8 @@ from gui.dialogs.confirm import confirm_action
 from gui.dialogs.problems import ProblemsDialog
 from gui.dialogs.settings_dialog import SettingsDialog
 from gui.format import human_bytes, human_duration
+from gui.itemmodels.results_model import Col, ResultsModel
 from gui.menus import build_menus, shortcuts_html
-from gui.models.results_model import Col, ResultsModel
 from gui.navigation import NavigationMixin
 from gui.review import ReviewMixin
 from gui.scanning import ScanService

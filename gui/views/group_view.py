@@ -9,13 +9,14 @@ from __future__ import annotations
 import os
 from collections import OrderedDict
 
-from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, QRect, QSize, Qt, Signal
+from PySide6.QtCore import QModelIndex, QRect, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QPainter, QPalette, QPen, QPixmap
 from PySide6.QtWidgets import QAbstractItemView, QListView, QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
 from engine.results import Group, Member
 from gui.format import human_bytes, resolution
-from gui.models.results_model import ROOT, ResultsModel, Role
+from gui.itemmodels.members_model import MembersModel
+from gui.itemmodels.results_model import ResultsModel, Role
 from gui.signals import emit
 from gui.workers import ThumbnailLoader
 
@@ -24,59 +25,6 @@ CARD_THUMB = 200
 CARD_W, CARD_H = 224, CARD_THUMB + 124
 KEEP_COLOUR = QColor(46, 160, 67)
 MARK_COLOUR = QColor(208, 48, 48)
-
-
-class MembersModel(QAbstractListModel):
-    """One group's members, with marks read from the results model (so both views always agree)."""
-
-    def __init__(self, results: ResultsModel, parent=None) -> None:
-        super().__init__(parent)
-        self.results = results
-        self.group: Group | None = None
-        results.marksChanged.connect(self._marks_changed)
-
-    def set_group(self, group: Group | None) -> None:
-        self.beginResetModel()
-        self.group = group
-        self.endResetModel()
-
-    def _marks_changed(self) -> None:
-        if self.group and self.group.members:
-            emit(self.dataChanged, self.index(0), self.index(len(self.group.members) - 1))
-
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = ROOT) -> int:
-        return 0 if parent.isValid() or self.group is None else len(self.group.members)
-
-    def member(self, row: int) -> Member:
-        assert self.group is not None
-        return self.group.members[row]
-
-    def row_of(self, path: str) -> int:
-        if self.group is None:
-            return -1
-        return next((n for n, m in enumerate(self.group.members) if m.path == path), -1)
-
-    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
-        if not index.isValid() or self.group is None:
-            return None
-        m = self.group.members[index.row()]
-        if role == Qt.ItemDataRole.DisplayRole:
-            return os.path.basename(m.path)
-        if role == Qt.ItemDataRole.ToolTipRole or role == Role.PATH:
-            return m.path
-        if role == Role.MEMBER:
-            return m
-        if role == Role.GROUP:
-            return self.group
-        if role == Role.IS_KEEPER:
-            return m.path == self.group.keeper
-        if role == Role.IS_REFERENCE:
-            return m.path == self.group.reference
-        if role == Role.IS_MARKED:
-            return self.results.is_marked(m.path)
-        if role == Role.IS_PROTECTED:
-            return self.results.is_protected(m.path)
-        return None
 
 
 def _info_lines(m: Member, is_ref: bool) -> list[str]:

@@ -6,7 +6,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtTest import QAbstractItemModelTester
 
 from engine.results import Group, Member
-from gui.models.results_model import Col, ResultsModel, Role
+from gui.itemmodels.results_model import Col, ResultsModel, Role
 
 
 def member(path, size, score=1.0, w=100, h=100):
@@ -26,7 +26,7 @@ def groups():
 
 def test_model_passes_the_tester(qtbot):
     model = ResultsModel()
-    QAbstractItemModelTester(model, QAbstractItemModelTester.FailureReportingMode.Fatal)
+    QAbstractItemModelTester(model, QAbstractItemModelTester.FailureReportingMode.Warning)  # a warning fails the test
     model.set_groups(groups())
     assert model.rowCount() == 3
     assert model.rowCount(model.index(1, 0)) == 3
