@@ -59,15 +59,15 @@ def main(argv: list[str] | None = None) -> int:
     window.resize(1440, 900)
     window.show()
     outcome: list[str] = []
-    window.scanEnded.connect(outcome.append)
+    window.scanner.scanEnded.connect(outcome.append)
     started = time.monotonic()
-    window.start_scan()
+    window.scanner.start()
     wait_until(app, lambda: outcome, args.timeout, "the scan")
     if outcome[0] != "done":
-        print(f"screenshots: scan {outcome[0]}: {window.banner.text()}", file=sys.stderr)
+        print(f"screenshots: scan {outcome[0]}: {window.messages.banner.text()}", file=sys.stderr)
         window.shutdown()
         return 1
-    result = window.scan_result
+    result = window.results.scan_result
     print(
         f"scanned {result.files_scanned} files in {time.monotonic() - started:.1f} s: {len(result.groups)} groups, "
         f"{len(result.skipped)} skipped, model {result.model_id}"
@@ -88,8 +88,8 @@ def main(argv: list[str] | None = None) -> int:
         )
 
     best = max(range(window.model.rowCount()), key=telling)
-    window.auto_mark("resolution")
-    window._select_group(best)
+    window.marks.auto_mark("resolution")
+    window.navigation.select_group(best)
     window.tree.expand(window.model.index(best, 0))
     group = window.model.group(best)
     wait_until(
@@ -115,7 +115,7 @@ def main(argv: list[str] | None = None) -> int:
     out.mkdir(parents=True, exist_ok=True)
     window.grab().save(str(out / "main.png"))
 
-    compare = window.open_compare()
+    compare = window.pairs.open_compare()
     compare.resize(1440, 820)
     wait_until(app, compare.images_loaded, 120, "full images")
     compare.fit()

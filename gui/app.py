@@ -1,4 +1,17 @@
-"""Start the desktop app: ``main(argv) -> exit code`` (``python main.py`` with no subcommand)."""
+"""Start the desktop app: ``main(argv) -> exit code`` (``python main.py`` with no subcommand).
+
+How the GUI is put together, for whoever adds to it:
+
+- This module is the only one that knows :class:`~gui.mainwindow.MainWindow`. The window builds the widgets
+  (``gui/views``, ``gui/dialogs``), the item models (``gui/itemmodels``) and the controllers, and connects them.
+- Screen logic lives in ``gui/controllers``, one controller per feature (scan, results and threshold,
+  navigation, marks, file actions, pairs, fine-tuning). A controller receives what it uses in its constructor:
+  the results model, the :class:`~gui.workers.TaskRunner`, the :class:`~gui.settings.SettingsStore`, the
+  :class:`~gui.views.messages.Messages` (status bar, banner, messages panel), the label store, and the sibling
+  controllers it acts on; it reports through its own signals. Tests build one with a real model and fakes.
+- A menu action is declared in :mod:`gui.menus` (a ``MenuActions`` field and a line in ``build_menus``) and
+  connected to its controller in ``MainWindow._connect_actions``. Threads are only in :mod:`gui.workers`.
+"""
 
 from __future__ import annotations
 
@@ -36,7 +49,7 @@ def main(argv: list[str] | None = None) -> int:
         window.folders.add_folder(folder)
     window.show()
     if args.scan:
-        window.start_scan()
+        window.scanner.start()
     else:
-        window.preload_model()
+        window.scanner.preload()
     return app.exec()

@@ -1,17 +1,20 @@
-"""The main window's menus and toolbar, and the keyboard shortcuts the Help menu lists."""
+"""The main window's menus and toolbar, and the keyboard shortcuts the Help menu lists.
+
+``build_menus(window)`` lays out every menu and returns the actions as :class:`MenuActions`; only Quit and the
+Help menu, which need nothing but the window, are connected here. The window connects the rest to the
+controllers that do the work (``MainWindow._connect_actions``). A new action: a field here, a line in
+``build_menus`` where it appears, a line in ``_connect_actions`` saying what it does.
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QComboBox, QLabel, QMessageBox, QPushButton, QToolBar
+from PySide6.QtWidgets import QComboBox, QLabel, QMainWindow, QMenu, QMessageBox, QPushButton, QToolBar, QWidget
 
 from engine.marking import MARK_RULES
-from gui.dialogs.models_dialog import improve_model, show_models
-
-if TYPE_CHECKING:
-    from gui.mainwindow import MainWindow
 
 SHORTCUTS = [
     ("Ctrl+R", "Scan"),
@@ -30,6 +33,7 @@ SHORTCUTS = [
     ("In compare: S / X / D", "Swap sides / flicker / difference"),
     ("In compare: N / Y / Esc", "Not a duplicate / is a duplicate / close"),
 ]
+ABOUT = "Doppel finds duplicate and near-duplicate photos.\nRemoved files go to the system trash; moves can be undone."
 
 
 def shortcuts_html() -> str:
@@ -37,92 +41,118 @@ def shortcuts_html() -> str:
     return f"<table>{rows}</table>"
 
 
-def _action(
-    window: MainWindow, menu, text: str, slot, shortcut: str | QKeySequence | None = None, tip: str = ""
-) -> QAction:
-    act = QAction(text, window)
+@dataclass(frozen=True)
+class MenuActions:
+    """Every menu and toolbar action, by menu; ``keep`` holds Mark › Auto-mark: keep… by rule."""
+
+    add_folder: QAction
+    scan: QAction
+    cancel_scan: QAction
+    preferences: QAction
+    problems: QAction
+    toggle_mark: QAction
+    mark: QAction
+    keep: dict[str, QAction]
+    auto_mark: QAction
+    clear_marks: QAction
+    trash: QAction
+    move: QAction
+    undo: QAction
+    compare: QAction
+    not_duplicate: QAction
+    is_duplicate: QAction
+    improve: QAction
+    versions: QAction
+    rule_combo: QComboBox  # the toolbar's keep rule, used by Auto-mark
+    auto_mark_button: QPushButton
+
+
+def on_trigger(action: QAction, slot: Callable[[], object]) -> None:
+    """Connect ``slot`` without the ``checked`` argument, so slots with optional parameters are safe."""
+    action.triggered.connect(lambda _checked=False: slot())
+
+
+def _action(parent: QWidget, menu: QMenu, text: str, shortcut: str | QKeySequence | None = None, tip: str = ""):
+    act = QAction(text, parent)
     if shortcut:
         act.setShortcut(QKeySequence(shortcut))
     if tip:
         act.setStatusTip(tip)
-    act.triggered.connect(lambda _checked=False: slot())
     menu.addAction(act)
     return act
 
 
-def build_menus(self: MainWindow) -> None:
-    """Menus and toolbar; ``self`` is the window, whose actions and rule combo box are set here."""
-    mb = self.menuBar()
+def build_menus(window: QMainWindow) -> MenuActions:
+    """The menu bar and the toolbar of ``window``; returns the actions for the window to connect."""
+    w, mb = window, window.menuBar()
     f = mb.addMenu("&File")
-    _action(self, f, "Add folder…", self.folders.choose_folder, "Ctrl+O")
-    self.scan_action = _action(self, f, "Scan", self.start_scan, "Ctrl+R")
-    self.cancel_action = _action(self, f, "Cancel scan", self.cancel_scan, "Esc")
+    add_folder = _action(w, f, "Add folder…", "Ctrl+O")
+    scan = _action(w, f, "Scan", "Ctrl+R")
+    cancel_scan = _action(w, f, "Cancel scan", "Esc")
     f.addSeparator()
-    _action(self, f, "Preferences…", self.edit_settings, "Ctrl+,")
-    _action(self, f, "Skipped files and messages…", self.show_problems)
+    preferences = _action(w, f, "Preferences…", "Ctrl+,")
+    problems = _action(w, f, "Skipped files and messages…")
     f.addSeparator()
-    _action(self, f, "Quit", self.close, QKeySequence.StandardKey.Quit)
+    on_trigger(_action(w, f, "Quit", QKeySequence.StandardKey.Quit), window.close)
 
     m = mb.addMenu("&Mark")
-    _action(self, m, "Toggle mark", self.toggle_current_mark, tip="Space in the lists")
-    _action(self, m, "Mark", self.mark_current, tip="Delete in the lists")
+    toggle_mark = _action(w, m, "Toggle mark", tip="Space in the lists")
+    mark = _action(w, m, "Mark", tip="Delete in the lists")
     m.addSeparator()
     auto = m.addMenu("Auto-mark: keep…")
-    for rule, text in MARK_RULES.items():
-        _action(self, auto, f"Keep {text}", lambda r=rule: self.auto_mark(r))
-    _action(self, m, "Auto-mark by the chosen rule", lambda: self.auto_mark(self.rule_combo.currentData()), "Ctrl+M")
-    _action(self, m, "Clear all marks", self.clear_marks, "Ctrl+Shift+M")
+    keep = {rule: _action(w, auto, f"Keep {text}") for rule, text in MARK_RULES.items()}
+    auto_mark = _action(w, m, "Auto-mark by the chosen rule", "Ctrl+M")
+    clear_marks = _action(w, m, "Clear all marks", "Ctrl+Shift+M")
 
     a = mb.addMenu("&Actions")
-    self.trash_action = _action(self, a, "Move marked to trash…", self.trash_marked, "Ctrl+Del")
-    self.move_action = _action(self, a, "Move marked to folder…", self.move_marked, "Ctrl+Shift+V")
-    self.undo_action = _action(self, a, "Undo move", self.undo_move, QKeySequence.StandardKey.Undo)
-    self.undo_action.setEnabled(False)
+    trash = _action(w, a, "Move marked to trash…", "Ctrl+Del")
+    move = _action(w, a, "Move marked to folder…", "Ctrl+Shift+V")
+    undo = _action(w, a, "Undo move", QKeySequence.StandardKey.Undo)
+    undo.setEnabled(False)
 
     p = mb.addMenu("&Pair")
-    _action(self, p, "Compare with keeper", self.open_compare, tip="Enter in the lists")
-    _action(self, p, "Not a duplicate (of the keeper)", lambda: self.label_current(False))
-    _action(self, p, "Is a duplicate (of the keeper)", lambda: self.label_current(True))
+    compare = _action(w, p, "Compare with keeper", tip="Enter in the lists")
+    not_duplicate = _action(w, p, "Not a duplicate (of the keeper)")
+    is_duplicate = _action(w, p, "Is a duplicate (of the keeper)")
 
     mm = mb.addMenu("M&odel")
-    self.improve_action = _action(
-        self,
-        mm,
-        "Improve the model…",
-        lambda: improve_model(self),
-        tip="Fine-tune on the pairs you marked Is / Not a duplicate",
-    )
-    _action(self, mm, "Model versions…", lambda: show_models(self))
+    improve = _action(w, mm, "Improve the model…", tip="Fine-tune on the pairs you marked Is / Not a duplicate")
+    versions = _action(w, mm, "Model versions…")
 
     h = mb.addMenu("&Help")
-    _action(self, h, "Keyboard shortcuts", self.show_shortcuts, "F1")
-    _action(
-        self,
-        h,
-        "About Doppel",
-        lambda: QMessageBox.about(
-            self,
-            "About Doppel",
-            "Doppel finds duplicate and near-duplicate photos.\n"
-            "Removed files go to the system trash; moves can be undone.",
-        ),
-    )
+    on_trigger(_action(w, h, "Keyboard shortcuts", "F1"), lambda: show_shortcuts(window))
+    on_trigger(_action(w, h, "About Doppel"), lambda: QMessageBox.about(window, "About Doppel", ABOUT))
 
-    tb = QToolBar("Main", self)
+    rule_combo, auto_mark_button = _toolbar(window, scan, (trash, move, undo))
+    return MenuActions(
+        add_folder=add_folder, scan=scan, cancel_scan=cancel_scan, preferences=preferences, problems=problems,
+        toggle_mark=toggle_mark, mark=mark, keep=keep, auto_mark=auto_mark, clear_marks=clear_marks,
+        trash=trash, move=move, undo=undo,
+        compare=compare, not_duplicate=not_duplicate, is_duplicate=is_duplicate,
+        improve=improve, versions=versions,
+        rule_combo=rule_combo, auto_mark_button=auto_mark_button,
+    )  # fmt: skip
+
+
+def _toolbar(window: QMainWindow, scan: QAction, file_actions: tuple[QAction, ...]) -> tuple[QComboBox, QPushButton]:
+    tb = QToolBar("Main", window)
     tb.setObjectName("main-toolbar")
     tb.setMovable(False)
-    self.addToolBar(tb)
-    tb.addAction(self.scan_action)
+    window.addToolBar(tb)
+    tb.addAction(scan)
     tb.addSeparator()
-    tb.addWidget(QLabel(" Keep: ", self))
-    self.rule_combo = QComboBox(self)
+    tb.addWidget(QLabel(" Keep: ", window))
+    rule_combo = QComboBox(window)
     for rule, text in MARK_RULES.items():
-        self.rule_combo.addItem(text, rule)
-    self.rule_combo.currentIndexChanged.connect(self._rule_changed)
-    tb.addWidget(self.rule_combo)
-    auto_button = QPushButton("Auto-mark", self)
-    auto_button.clicked.connect(lambda: self.auto_mark(self.rule_combo.currentData()))
+        rule_combo.addItem(text, rule)
+    tb.addWidget(rule_combo)
+    auto_button = QPushButton("Auto-mark", window)
     tb.addWidget(auto_button)
     tb.addSeparator()
-    for act in (self.trash_action, self.move_action, self.undo_action):
+    for act in file_actions:
         tb.addAction(act)
+    return rule_combo, auto_button
+
+
+def show_shortcuts(parent: QWidget) -> None:
+    QMessageBox.information(parent, "Keyboard shortcuts", shortcuts_html())

@@ -86,6 +86,22 @@ def load_settings(path: str | os.PathLike | None = None) -> AppSettings:
     return s
 
 
+class SettingsStore:
+    """The settings in use, shared by the window and its controllers, which read ``current`` when they act.
+
+    Preferences replace ``current`` with an edited copy, so a controller keeps the store, never the settings
+    object itself. ``save=False`` keeps a run from writing the user's file (the screenshot script).
+    """
+
+    def __init__(self, settings: AppSettings | None = None, save: bool = True) -> None:
+        self.current = settings if settings is not None else load_settings()
+        self.save_enabled = save
+
+    def save(self) -> None:
+        if self.save_enabled:
+            save_settings(self.current)
+
+
 def save_settings(settings: AppSettings, path: str | os.PathLike | None = None) -> None:
     path = Path(path) if path is not None else settings_path()
     path.parent.mkdir(parents=True, exist_ok=True)

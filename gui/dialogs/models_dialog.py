@@ -1,14 +1,16 @@
-"""Model > Improve the model… and Model > Model versions…: fine-tuning on the user's labels, and choosing versions.
+"""Model › Improve the model… and Model › Model versions…: the fine-tuning progress dialog and the versions list.
 
-Fine-tuning runs on the window's :class:`~gui.workers.TaskRunner` (the one place that owns threads) with progress
-and cancel; the dialog shows the current model and the candidate on the held-out labels. A saved candidate
-becomes the active version; scans then use it through ``AppSettings.to_scan_settings`` (the active version's
-folder as ``model_path``). The versions dialog switches between versions and back to the bundled model.
+Fine-tuning runs on a :class:`~gui.workers.TaskRunner` (the one place that owns threads) with progress and
+cancel; the dialog shows the current model and the candidate on the held-out labels. A saved candidate becomes
+the active version; scans then use it through ``AppSettings.to_scan_settings`` (the active version's folder as
+``model_path``). The versions dialog switches between versions and back to the bundled model. What starts a run
+(the labels, the library, one run at a time) is :class:`gui.controllers.finetune.FinetuneController`.
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
@@ -31,7 +33,10 @@ from gui.signals import emit
 
 if TYPE_CHECKING:
     from engine.finetune import FinetuneConfig, FinetuneResult
-    from gui.mainwindow import MainWindow
+    from engine.labels import LabelledPair
+    from gui.workers import TaskRunner
+
+FinetuneFn = Callable[..., "FinetuneResult"]  # engine.finetune.finetune(pairs, library, config, progress)
 
 PHASES = {
     "preparing": "Preparing",
@@ -79,12 +84,11 @@ class ImproveDialog(QDialog):
 
     finished_run = Signal(str)  # the engine status, "cancelled" or "failed"
 
-    def __init__(self, window: MainWindow, config: FinetuneConfig | None = None) -> None:
-        super().__init__(window)
+    def __init__(self, runner: TaskRunner, status: Callable[[str, int], None], parent=None) -> None:
+        super().__init__(parent)
         self.setWindowTitle("Improve the model")
         self.setObjectName("doppel-improve")
-        self.window_ = window
-        self.config = config
+        self.runner, self.show_status = runner, status
         self.result: FinetuneResult | None = None
         self.status = QLabel("Learning from the pairs you marked “Is / Not a duplicate”…", self)
         self.status.setWordWrap(True)
@@ -109,18 +113,14 @@ class ImproveDialog(QDialog):
         self._previous: str | None = None
         self._started = 0.0
 
-    def start(self) -> None:
-        from engine.finetune import FinetuneConfig, finetune
-
-        window = self.window_
-        pairs = window.labels.pairs()
-        library = list(window.scan_result.catalog) if window.scan_result is not None else []
-        cfg = self.config or FinetuneConfig(device=window.settings.device)
+    def start(
+        self, pairs: Sequence[LabelledPair], library: Sequence[str], config: FinetuneConfig, finetune: FinetuneFn
+    ) -> None:
         self._previous = versions.active_version_id()
         self._started = time.monotonic()
-        self.task = window.runner.run(
+        self.task = self.runner.run(
             "finetune",
-            lambda p: finetune(pairs, library, cfg, p),
+            lambda p: finetune(pairs, library, config, p),
             on_done=self._done,
             on_error=self._failed,
             on_progress=self._progress,
@@ -163,7 +163,7 @@ class ImproveDialog(QDialog):
         if result.status == SAVED:
             versions.use_version(result.spec.model_id)
             self.switch_back.show()
-            self.window_.statusBar().showMessage("Now using the improved model; scan again to apply it.", 15000)
+            self.show_status("Now using the improved model; scan again to apply it.", 15000)
             text = (
                 f"The new version is better on your held-out labels and is now in use ({result.spec.model_id}, "
                 f"{time.monotonic() - self._started:.0f} s). Scan again to apply it; Model › Model versions… "
@@ -287,24 +287,3 @@ class ModelsDialog(QDialog):
         except (ModelError, OSError) as exc:
             QMessageBox.warning(self, "Model versions", str(exc))
         self.refresh()
-
-
-def improve_model(window: MainWindow, config: FinetuneConfig | None = None) -> ImproveDialog:
-    """Model › Improve the model…: open the progress dialog and start fine-tuning on a worker (one at a time)."""
-    running = getattr(window, "improve_dialog", None)
-    if running is not None and running.task is not None:
-        running.show()
-        running.raise_()
-        return running
-    dialog = ImproveDialog(window, config)
-    window.improve_dialog = dialog
-    dialog.show()
-    dialog.start()
-    return dialog
-
-
-def show_models(window: MainWindow) -> ModelsDialog:
-    dialog = ModelsDialog(window)
-    window.models_dialog = dialog
-    dialog.show()
-    return dialog

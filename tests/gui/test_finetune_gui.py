@@ -5,6 +5,7 @@ from __future__ import annotations
 from gui_helpers import make_photo
 
 from engine.finetune import FinetuneConfig
+from engine.labels import LabelStore
 from engine.model import versions
 
 TINY = FinetuneConfig(
@@ -19,22 +20,22 @@ def _menu_actions(window, title: str) -> list[str]:
     return []
 
 
-def _label_pairs(window, tmp_path, n: int) -> None:
+def _label_pairs(labels: LabelStore, tmp_path, n: int) -> None:
     for i in range(n):
         a = make_photo(tmp_path / "lib" / f"a{i}.png", i)
         b = make_photo(tmp_path / "lib" / f"b{i}.png", i + 50)
-        window.labels.add(a, b, i % 3 == 0)
+        labels.add(a, b, i % 3 == 0)
 
 
 def test_model_menu_has_the_actions(window) -> None:
     assert _menu_actions(window, "Model") == ["Improve the model…", "Model versions…"]
-    assert window.improve_action.isEnabled()
+    assert window.menu_actions.improve.isEnabled()
 
 
 def test_few_labels_say_how_many_more(window, qtbot, tmp_path) -> None:
-    _label_pairs(window, tmp_path, 3)
-    window.improve_action.trigger()
-    dialog = window.improve_dialog
+    _label_pairs(window.labels, tmp_path, 3)
+    window.menu_actions.improve.trigger()
+    dialog = window.finetune.improve_dialog
     with qtbot.waitSignal(dialog.finished_run, timeout=20000) as sig:
         pass
     assert sig.args == ["need-more-labels"]
@@ -44,10 +45,8 @@ def test_few_labels_say_how_many_more(window, qtbot, tmp_path) -> None:
 
 
 def test_runs_on_a_worker_and_finishes(window, qtbot, tmp_path) -> None:
-    from gui.dialogs.models_dialog import improve_model
-
-    _label_pairs(window, tmp_path, 10)
-    dialog = improve_model(window, TINY)
+    _label_pairs(window.labels, tmp_path, 10)
+    dialog = window.finetune.improve(TINY)
     assert dialog.task is not None and window.runner.busy  # off the GUI thread
     with qtbot.waitSignal(dialog.finished_run, timeout=120000) as sig:
         pass
@@ -62,10 +61,8 @@ def test_runs_on_a_worker_and_finishes(window, qtbot, tmp_path) -> None:
 
 
 def test_cancel_leaves_the_model_alone(window, qtbot, tmp_path) -> None:
-    from gui.dialogs.models_dialog import improve_model
-
-    _label_pairs(window, tmp_path, 10)
-    dialog = improve_model(window, TINY)
+    _label_pairs(window.labels, tmp_path, 10)
+    dialog = window.finetune.improve(TINY)
     dialog.cancel()
     with qtbot.waitSignal(dialog.finished_run, timeout=60000) as sig:
         pass
@@ -77,11 +74,10 @@ def test_cancel_leaves_the_model_alone(window, qtbot, tmp_path) -> None:
 
 def test_versions_dialog_switches_and_scans_follow(window, qtbot) -> None:
     from engine.model.weights import build_network, load_spec
-    from gui.dialogs.models_dialog import show_models
 
     bundled = load_spec(None)
     v = versions.save_version(bundled, build_network(bundled).state_dict(), "test")
-    dialog = show_models(window)
+    dialog = window.finetune.show_versions()
     assert dialog.list.count() == 2 and "(in use)" in dialog.list.item(0).text()
     dialog.list.setCurrentRow(1)
     dialog.use_button.click()

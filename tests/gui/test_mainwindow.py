@@ -14,8 +14,8 @@ SCAN_TIMEOUT_MS = 30000
 
 
 def scan(qtbot, window) -> str:
-    with qtbot.waitSignal(window.scanEnded, timeout=SCAN_TIMEOUT_MS) as blocker:
-        assert window.start_scan()
+    with qtbot.waitSignal(window.scanner.scanEnded, timeout=SCAN_TIMEOUT_MS) as blocker:
+        assert window.scanner.start()
     return blocker.args[0]
 
 
@@ -27,8 +27,10 @@ def test_scan_review_automark_and_trash(qtbot, window, photos, trash):
     (photos / "empty.jpg").write_bytes(b"")  # reported in the skipped-files panel
     assert window.folders.add_folder(str(photos))
     assert scan(qtbot, window) == "done"
-    assert window.problems.counts()[0] == 1 and window.problems.skipped.item(0, 0).text().endswith("empty.jpg")
-    assert window.problems_button.text().startswith("Skipped: 1")
+    assert window.messages.problems.counts()[0] == 1 and window.messages.problems.skipped.item(0, 0).text().endswith(
+        "empty.jpg"
+    )
+    assert window.messages.button.text().startswith("Skipped: 1")
     groups = group_paths(window)
     assert sorted(len(g) for g in groups) == [2, 3]
     assert all(os.path.basename(p).startswith(("a", "b")) for g in groups for p in g)
@@ -36,11 +38,11 @@ def test_scan_review_automark_and_trash(qtbot, window, photos, trash):
     assert "2</b> groups" in window.summary.text()
     assert load_settings().folders[0].path == str(photos)  # persisted
 
-    window.auto_mark("oldest")
+    window.marks.auto_mark("oldest")
     marked = window.model.marked
     assert len(marked) == 3 and "marked: <b>3</b>" in window.summary.text()
-    with qtbot.waitSignal(window.actionFinished, timeout=10000) as blocker:
-        assert window.trash_marked()
+    with qtbot.waitSignal(window.file_actions.actionFinished, timeout=10000) as blocker:
+        assert window.file_actions.trash_marked()
     report = blocker.args[0]
     assert set(trash.paths) == marked and len(trash.paths) == 3
     assert {o.path for o in report.done} == marked
@@ -54,10 +56,10 @@ def test_keyboard_marks_and_compare(qtbot, window, photos):
     window.folders.add_folder(str(photos))
     scan(qtbot, window)
     window.group_view.setFocus()
-    first = window.current_member()
-    keeper = window.model.group(window.current_group_row()).keeper
+    first = window.navigation.current_member()
+    keeper = window.model.group(window.navigation.current_group_row()).keeper
     qtbot.keyClick(window.group_view, Qt.Key.Key_Right)
-    second = window.current_member()
+    second = window.navigation.current_member()
     assert second.path != first.path
     qtbot.keyClick(window.group_view, Qt.Key.Key_Space)
     assert window.model.is_marked(second.path)
@@ -65,15 +67,15 @@ def test_keyboard_marks_and_compare(qtbot, window, photos):
     assert not window.model.is_marked(second.path)
     qtbot.keyClick(window.group_view, Qt.Key.Key_Delete)
     assert window.model.is_marked(second.path)
-    row = window.current_group_row()
+    row = window.navigation.current_group_row()
     qtbot.keyClick(window.group_view, Qt.Key.Key_Down)
-    assert window.current_group_row() == row + 1
+    assert window.navigation.current_group_row() == row + 1
     qtbot.keyClick(window.group_view, Qt.Key.Key_Up)
-    assert window.current_group_row() == row
+    assert window.navigation.current_group_row() == row
     qtbot.keyClick(window.group_view, Qt.Key.Key_Return)
-    assert window.compare is not None and window.compare.isVisible()
-    assert window.compare.a.path == keeper
-    qtbot.waitUntil(window.compare.images_loaded, timeout=10000)
+    assert window.pairs.compare is not None and window.pairs.compare.isVisible()
+    assert window.pairs.compare.a.path == keeper
+    qtbot.waitUntil(window.pairs.compare.images_loaded, timeout=10000)
 
 
 def test_protected_folder_is_never_marked(qtbot, window, photos):
@@ -81,7 +83,7 @@ def test_protected_folder_is_never_marked(qtbot, window, photos):
     window.folders.add_folder(str(photos / "more"))
     window.folders.add_folder(str(photos))
     scan(qtbot, window)
-    window.auto_mark("newest")
+    window.marks.auto_mark("newest")
     assert window.model.marked
     assert not any(p.startswith(str(photos / "copies")) for p in window.model.marked)
     copy_path = str(photos / "copies" / "b copy.png")
@@ -91,19 +93,19 @@ def test_protected_folder_is_never_marked(qtbot, window, photos):
 def test_changed_file_is_skipped_not_deleted(qtbot, window, photos, trash):
     window.folders.add_folder(str(photos))
     scan(qtbot, window)
-    window.auto_mark("suggested")
+    window.marks.auto_mark("suggested")
     marked = sorted(window.model.marked)
     changed = marked[0]
     with open(changed, "ab") as fh:
         fh.write(b"edited after the scan")
-    with qtbot.waitSignal(window.actionFinished, timeout=10000) as blocker:
-        window.trash_marked()
+    with qtbot.waitSignal(window.file_actions.actionFinished, timeout=10000) as blocker:
+        window.file_actions.trash_marked()
     report = blocker.args[0]
     assert changed not in trash.paths and os.path.exists(changed)
     assert set(trash.paths) == set(marked[1:])
     assert [o.path for o in report.skipped] == [changed]
-    assert any("changed since the scan" in t for t in window.problems.message_texts())
-    assert window.banner.isVisible()
+    assert any("changed since the scan" in t for t in window.messages.problems.message_texts())
+    assert window.messages.banner.isVisible()
 
 
 def test_cancel_midway_leaves_the_app_usable(qtbot, window, tmp_path):
@@ -112,12 +114,12 @@ def test_cancel_midway_leaves_the_app_usable(qtbot, window, tmp_path):
     for n in range(600):
         copy(base, many / f"sub{n % 20}" / f"copy{n}.png")
     window.folders.add_folder(str(many))
-    assert window.start_scan()
-    task = window.scan_task
+    assert window.scanner.start()
+    task = window.scanner.task
     with qtbot.waitSignal(task.progress, timeout=SCAN_TIMEOUT_MS):
         pass
-    with qtbot.waitSignal(window.scanEnded, timeout=1000) as blocker:
-        window.cancel_scan()
+    with qtbot.waitSignal(window.scanner.scanEnded, timeout=1000) as blocker:
+        window.scanner.cancel()
     assert blocker.args == ["cancelled"]
     assert window.scan_button.isEnabled() and not window.progress.isVisible()
     qtbot.waitUntil(lambda: task.done.is_set(), timeout=1500)  # the engine stopped within a second or so
@@ -128,8 +130,8 @@ def test_cancel_midway_leaves_the_app_usable(qtbot, window, tmp_path):
 
 
 def test_scan_without_folders_is_a_message(qtbot, window):
-    assert not window.start_scan()
-    assert window.banner.isVisible() and "Add at least one folder" in window.banner.text()
+    assert not window.scanner.start()
+    assert window.messages.banner.isVisible() and "Add at least one folder" in window.messages.banner.text()
 
 
 def test_bad_folder_error_is_a_message(qtbot, window, tmp_path):
@@ -138,5 +140,24 @@ def test_bad_folder_error_is_a_message(qtbot, window, tmp_path):
     window.folders.add_folder(str(gone))
     gone.rmdir()
     assert scan(qtbot, window) == "failed"
-    assert "scan failed" in window.banner.text()
+    assert "scan failed" in window.messages.banner.text()
     assert window.scan_button.isEnabled()
+
+
+def test_menu_shortcuts_reach_the_controllers(qtbot, window, photos, trash):
+    """Ctrl+R, Ctrl+M, Ctrl+Shift+M and Ctrl+Del typed into the window do what the menus say."""
+    window.folders.add_folder(str(photos))
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow)
+    window.tree.setFocus()
+    with qtbot.waitSignal(window.scanner.scanEnded, timeout=SCAN_TIMEOUT_MS) as blocker:
+        qtbot.keyClick(window.tree, Qt.Key.Key_R, Qt.KeyboardModifier.ControlModifier)
+    assert blocker.args == ["done"] and window.model.rowCount() == 2
+    qtbot.keyClick(window.tree, Qt.Key.Key_M, Qt.KeyboardModifier.ControlModifier)
+    assert len(window.model.marked) == 3
+    qtbot.keyClick(window.tree, Qt.Key.Key_M, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    assert not window.model.marked
+    window.marks.auto_mark("suggested")
+    with qtbot.waitSignal(window.file_actions.actionFinished, timeout=10000):
+        qtbot.keyClick(window.tree, Qt.Key.Key_Delete, Qt.KeyboardModifier.ControlModifier)
+    assert len(trash.paths) == 3

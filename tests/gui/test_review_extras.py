@@ -36,20 +36,21 @@ def fake_result(tmp_path) -> ScanResult:
 
 
 def load_fake(window, result, threshold=0.8):
-    window.scan_result, window.scan_settings, window.threshold = result, ScanSettings(), threshold
+    results = window.results
+    results.scan_result, results.scan_settings, results.threshold = result, ScanSettings(), threshold
     window.slider.setEnabled(True)
-    window.refresh_groups()
+    results.refresh_groups()
 
 
 def test_threshold_regroups_without_rescan(qtbot, window, tmp_path):
     result = fake_result(tmp_path)
     load_fake(window, result)
     assert [len(g.members) for g in window.model.groups] == [3]
-    with qtbot.waitSignal(window.groupsChanged, timeout=2000):
-        window.slider.setValue(88)  # debounced, like a drag
-    assert window.threshold == 0.88
+    with qtbot.waitSignal(window.results.groupsChanged, timeout=2000):
+        window.slider.slider.setValue(88)  # debounced, like a drag
+    assert window.results.threshold == 0.88
     assert [len(g.members) for g in window.model.groups] == [2]
-    window.set_threshold(0.95)
+    window.results.set_threshold(0.95)
     assert window.model.rowCount() == 0
     assert load_settings().threshold == 0.95
 
@@ -58,11 +59,11 @@ def test_not_a_duplicate_splits_the_group_and_is_stored(qtbot, window, tmp_path)
     result = fake_result(tmp_path)
     load_fake(window, result)
     a, b, c = list(result.catalog)
-    with qtbot.waitSignal(window.labelStored, timeout=5000):
-        window.label_pair(a, b, False)
-    with qtbot.waitSignal(window.labelStored, timeout=5000):
-        window.label_pair(b, c, True)
-    assert frozenset((a, b)) in window.not_duplicates
+    with qtbot.waitSignal(window.pairs.labelStored, timeout=5000):
+        window.pairs.label_pair(a, b, False)
+    with qtbot.waitSignal(window.pairs.labelStored, timeout=5000):
+        window.pairs.label_pair(b, c, True)
+    assert frozenset((a, b)) in window.results.not_duplicates
     assert all({a, b} - {m.path for m in g.members} for g in window.model.groups)
     store = LabelStore()
     assert store.not_duplicate_pairs(result.catalog) == {frozenset((a, b))}
@@ -71,19 +72,19 @@ def test_not_a_duplicate_splits_the_group_and_is_stored(qtbot, window, tmp_path)
 
 def test_move_and_undo(qtbot, window, photos, tmp_path):
     window.folders.add_folder(str(photos))
-    with qtbot.waitSignal(window.scanEnded, timeout=30000):
-        window.start_scan()
-    window.auto_mark("suggested")
+    with qtbot.waitSignal(window.scanner.scanEnded, timeout=30000):
+        window.scanner.start()
+    window.marks.auto_mark("suggested")
     marked = window.model.marked
     dest = tmp_path / "moved-here"
-    with qtbot.waitSignal(window.actionFinished, timeout=10000):
-        assert window.move_marked(str(dest))
+    with qtbot.waitSignal(window.file_actions.actionFinished, timeout=10000):
+        assert window.file_actions.move_marked(str(dest))
     assert sorted(os.listdir(dest)) == sorted(os.path.basename(p) for p in marked)
-    assert window.model.rowCount() == 0 and window.undo_action.isEnabled()
-    with qtbot.waitSignal(window.actionFinished, timeout=10000):
-        assert window.undo_move()
+    assert window.model.rowCount() == 0 and window.menu_actions.undo.isEnabled()
+    with qtbot.waitSignal(window.file_actions.actionFinished, timeout=10000):
+        assert window.file_actions.undo_move()
     assert all(os.path.exists(p) for p in marked) and not os.listdir(dest)
-    assert window.model.rowCount() == 2 and not window.undo_action.isEnabled()
+    assert window.model.rowCount() == 2 and not window.menu_actions.undo.isEnabled()
 
 
 def test_settings_round_trip(tmp_path):
@@ -113,7 +114,7 @@ def test_settings_restore_into_a_new_window(qtbot, tmp_path, trash):
     w = MainWindow(trash=trash)
     qtbot.addWidget(w)
     assert [(f.path, f.protected) for f in w.folders.folders()] == [(str(folder), True)]
-    assert w.folders.exclude_patterns() == ["*.tmp"] and w.rule_combo.currentData() == "size"
+    assert w.folders.exclude_patterns() == ["*.tmp"] and w.menu_actions.rule_combo.currentData() == "size"
     w.shutdown()
 
 

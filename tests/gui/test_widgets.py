@@ -69,18 +69,18 @@ def test_model_scan_groups_a_resized_copy_and_respects_not_a_duplicate(qtbot, wi
     make_photo(folder / "other.png", 11, size=(320, 240))
     window.settings.exact_only = False
     window.folders.add_folder(str(folder))
-    with qtbot.waitSignal(window.scanEnded, timeout=120000) as blocker:
-        window.start_scan()
-    assert blocker.args == ["done"], window.banner.text()
-    assert window.slider.isEnabled() and window.slider.minimum() <= 20
+    with qtbot.waitSignal(window.scanner.scanEnded, timeout=120000) as blocker:
+        window.scanner.start()
+    assert blocker.args == ["done"], window.messages.banner.text()
+    assert window.slider.isEnabled() and window.slider.slider.minimum() <= 20
     small = str(folder / "small.jpg")
     assert any({original, small} <= {m.path for m in g.members} for g in window.model.groups)
-    with qtbot.waitSignal(window.labelStored, timeout=10000):
-        window.label_pair(original, small, False)
+    with qtbot.waitSignal(window.pairs.labelStored, timeout=10000):
+        window.pairs.label_pair(original, small, False)
     assert not any({original, small} <= {m.path for m in g.members} for g in window.model.groups)
     os.rename(small, folder / "renamed.jpg")  # the label follows the content
-    with qtbot.waitSignal(window.scanEnded, timeout=120000):
-        window.start_scan()
+    with qtbot.waitSignal(window.scanner.scanEnded, timeout=120000):
+        window.scanner.start()
     renamed = str(folder / "renamed.jpg")
     assert not any({original, renamed} <= {m.path for m in g.members} for g in window.model.groups)
 

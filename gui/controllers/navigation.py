@@ -1,0 +1,104 @@
+"""Keeping the results list and the member cards on the same group and member, and the review keys."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QEvent, QModelIndex, QObject, Qt, Signal
+from PySide6.QtWidgets import QTreeView
+
+from engine.results import Member
+from gui.itemmodels.results_model import ResultsModel
+from gui.signals import emit
+from gui.views.group_view import GroupView
+
+
+class NavigationController(QObject):
+    """Follows the current group and member in both views; turns the review keys into requests.
+
+    Space, Delete and Enter in either view become ``toggleMarkRequested``, ``markRequested`` and
+    ``compareRequested`` (a double click too); Up / Down in the cards move to the previous / next group.
+    Whoever owns marks and the compare view connects the requests.
+    """
+
+    toggleMarkRequested = Signal()
+    markRequested = Signal()
+    compareRequested = Signal()
+
+    def __init__(self, model: ResultsModel, tree: QTreeView, group_view: GroupView, parent: QObject | None = None):
+        super().__init__(parent)
+        self.model, self.tree, self.group_view = model, tree, group_view
+        self._syncing = False
+        tree.selectionModel().currentChanged.connect(self._tree_current_changed)
+        group_view.currentMemberChanged.connect(self._member_changed)
+        for view in (tree, group_view):
+            view.installEventFilter(self)
+            view.doubleClicked.connect(lambda _index: emit(self.compareRequested))
+
+    def select_group(self, row: int, member: str | None = None) -> None:
+        if not 0 <= row < self.model.rowCount():
+            self.group_view.set_group(None)
+            return
+        self.tree.setCurrentIndex(self.model.index(row, 0))
+        self.group_view.set_group(self.model.group(row), member)
+
+    def current_group_row(self) -> int:
+        idx = self.tree.currentIndex()
+        if not idx.isValid():
+            return -1
+        return idx.row() if idx.internalId() == 0 else idx.internalId() - 1
+
+    def current_member(self) -> Member | None:
+        return self.group_view.current_member()
+
+    def next_member(self) -> None:
+        self.group_view.set_current_row(self.group_view.currentIndex().row() + 1)
+
+    def move_group(self, step: int) -> None:
+        row = self.current_group_row() + step
+        if 0 <= row < self.model.rowCount():
+            self.tree.collapse(self.model.index(self.current_group_row(), 0))
+            self.select_group(row)
+
+    def _tree_current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        if self._syncing or not current.isValid():
+            return
+        group_row = current.row() if current.internalId() == 0 else current.internalId() - 1
+        member = self.model.member_at(current).path if current.internalId() else None
+        group = self.model.group(group_row)
+        self._syncing = True
+        try:
+            if self.group_view.members.group is not group:
+                self.group_view.set_group(group, member)
+            elif member:
+                self.group_view.set_current_row(self.group_view.members.row_of(member))
+        finally:
+            self._syncing = False
+
+    def _member_changed(self, path: str) -> None:
+        if self._syncing:
+            return
+        idx = self.model.member_index(path)
+        if idx.isValid():
+            self._syncing = True
+            try:
+                self.tree.setCurrentIndex(idx)
+            finally:
+                self._syncing = False
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.KeyPress and obj in (self.tree, self.group_view):
+            key, mods = event.key(), event.modifiers()
+            if mods & ~Qt.KeyboardModifier.KeypadModifier:
+                return False
+            requests = {
+                Qt.Key.Key_Space: self.toggleMarkRequested,
+                Qt.Key.Key_Delete: self.markRequested,
+                Qt.Key.Key_Return: self.compareRequested,
+                Qt.Key.Key_Enter: self.compareRequested,
+            }
+            if key in requests:
+                emit(requests[key])
+                return True
+            if obj is self.group_view and key in (Qt.Key.Key_Up, Qt.Key.Key_Down):
+                self.move_group(-1 if key == Qt.Key.Key_Up else 1)
+                return True
+        return super().eventFilter(obj, event)

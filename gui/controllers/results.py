@@ -1,0 +1,131 @@
+"""The scan under review: its result, the threshold, files removed since, "not a duplicate" labels, and regrouping.
+
+Groups are re-formed from the scan's kept pairs whenever one of these changes, without a rescan; a library with
+many pairs regroups on the task runner, and only the newest regrouping is shown.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from PySide6.QtCore import QObject, Signal
+
+from engine.fileops import without_paths
+from engine.results import Group, ScanResult
+from engine.settings import ScanSettings
+from gui.controllers.navigation import NavigationController
+from gui.format import human_bytes
+from gui.itemmodels.results_model import ResultsModel
+from gui.settings import SettingsStore
+from gui.signals import emit
+from gui.views.messages import Messages
+from gui.views.threshold_slider import ThresholdSlider
+from gui.workers import TaskRunner
+
+SYNC_REGROUP_PAIRS = 20000  # below this many pairs regrouping takes milliseconds: do it at once
+
+
+class ResultsController(QObject):
+    """``groupsChanged`` follows every new set of groups shown (a scan, the threshold, a file action, a label)."""
+
+    groupsChanged = Signal()
+
+    def __init__(
+        self,
+        model: ResultsModel,
+        runner: TaskRunner,
+        navigation: NavigationController,
+        slider: ThresholdSlider,
+        settings: SettingsStore,
+        messages: Messages,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.model, self.runner, self.navigation = model, runner, navigation
+        self.slider, self.settings, self.messages = slider, settings, messages
+        self.scan_result: ScanResult | None = None
+        self.scan_settings = ScanSettings()
+        self.threshold = 1.0
+        self.removed: set[str] = set()
+        self.not_duplicates: set[frozenset[str]] = set()
+        self._gen = 0
+        slider.settled.connect(self.set_threshold)
+
+    def load(self, result: ScanResult, settings: ScanSettings) -> None:
+        """A finished scan: its groups, marks cleared, the slider down to the lowest score the scan kept."""
+        self.scan_result, self.scan_settings, self.removed = result, settings, set()
+        self.not_duplicates = set(settings.not_duplicates)
+        self.threshold = result.threshold
+        exact = settings.exact_only or result.model_id == "exact-only"
+        self.slider.set_floor(float(result.stats.get("min_score", result.threshold)) if not exact else 1.0)
+        self.slider.set_value(result.threshold)
+        self.slider.setEnabled(not exact)
+        self.model.set_groups(result.groups, keep_marks=False)
+        self.navigation.select_group(0)
+        emit(self.groupsChanged)
+
+    def set_threshold(self, threshold: float) -> None:
+        self.slider.set_value(threshold)
+        self.settings.current.threshold = round(threshold, 2)
+        self.settings.save()
+        if self.scan_result is not None and abs(threshold - self.threshold) > 1e-9:
+            self.threshold = threshold
+            self.refresh_groups()
+
+    def files_removed(self, paths: Iterable[str]) -> None:
+        self.removed |= set(paths)
+
+    def files_restored(self, paths: Iterable[str]) -> None:
+        self.removed -= set(paths)
+
+    def add_not_duplicate(self, a: str, b: str) -> None:
+        """The user said these two are different photos: they are never grouped together again."""
+        self.not_duplicates.add(frozenset((a, b)))
+        self.refresh_groups()
+
+    def refresh_groups(self) -> None:
+        """Re-form groups from the kept pairs (threshold, removed files, "not a duplicate" labels); no rescan."""
+        if self.scan_result is None:
+            return
+        from engine.scan import regroup
+
+        base, threshold, settings = self.scan_result, self.threshold, self.scan_settings
+        removed, not_dup = set(self.removed), set(self.not_duplicates)
+        self._gen += 1
+        gen = self._gen
+
+        def work(_progress=None) -> tuple[Group, ...]:
+            return regroup(without_paths(base, removed), threshold, settings, not_dup).groups
+
+        if len(base.pairs) <= SYNC_REGROUP_PAIRS:
+            self._apply_groups(gen, work())
+        else:
+            self.runner.run(
+                "regroup",
+                work,
+                on_done=lambda groups: self._apply_groups(gen, groups),
+                on_error=lambda msg: self.messages.error(f"Could not re-form the groups: {msg}"),
+            )
+
+    def _apply_groups(self, gen: int, groups: tuple[Group, ...]) -> None:
+        if gen != self._gen:
+            return
+        current = self.navigation.current_member()
+        self.model.set_groups(groups)
+        row = self.model.group_row_of(current.path) if current else -1
+        self.navigation.select_group(max(row, 0), current.path if current and row >= 0 else None)
+        emit(self.groupsChanged)
+
+    def size_of(self, path: str) -> int:
+        m = self.scan_result.catalog.get(path) if self.scan_result else None
+        return m.size if m else 0
+
+    def summary_text(self) -> str:
+        if self.scan_result is None:
+            return "Add folders and press Scan."
+        s = self.model.summary()
+        return (
+            f"<b>{s['groups']}</b> groups · <b>{s['reclaimable_files']}</b> files could go "
+            f"(<b>{human_bytes(s['reclaimable_bytes'])}</b>) · marked: <b>{s['marked_files']}</b> "
+            f"({human_bytes(s['marked_bytes'])})"
+        )

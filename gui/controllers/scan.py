@@ -1,0 +1,124 @@
+"""Scan with progress and cancel: the engine scan runs on the task runner, one at a time.
+
+The result goes out as ``resultReady`` (the window shows it through the results controller) before
+``scanEnded("done")``, so whoever waits for the end finds the groups in place.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from PySide6.QtCore import QObject, Signal
+
+from engine.labels import LabelStore
+from engine.results import ScanResult
+from engine.settings import ScanSettings
+from gui.format import human_duration
+from gui.scanning import ScanService
+from gui.settings import SettingsStore
+from gui.signals import emit
+from gui.views.messages import Messages
+from gui.views.progress_panel import ProgressPanel
+from gui.workers import TaskHandle, TaskRunner
+
+
+def _nothing() -> None:
+    pass
+
+
+class ScanController(QObject):
+    scanningChanged = Signal(bool)
+    resultReady = Signal(object, object)  # ScanResult, the ScanSettings it was made with
+    scanEnded = Signal(str)  # "done" | "cancelled" | "failed"
+
+    def __init__(
+        self,
+        runner: TaskRunner,
+        service: ScanService,
+        labels: LabelStore,
+        settings: SettingsStore,
+        progress: ProgressPanel,
+        messages: Messages,
+        before_scan: Callable[[], None] = _nothing,
+        parent: QObject | None = None,
+    ) -> None:
+        """``before_scan`` runs first on each start: the window copies edits not yet committed (the exclude
+        field) into the settings."""
+        super().__init__(parent)
+        self.runner, self.service, self.labels = runner, service, labels
+        self.settings, self.progress, self.messages = settings, progress, messages
+        self.before_scan = before_scan
+        self.task: TaskHandle | None = None
+        self._gen = 0
+        progress.cancelRequested.connect(self.cancel)
+
+    @property
+    def scanning(self) -> bool:
+        return self.task is not None
+
+    def start(self) -> bool:
+        if self.scanning:
+            return False
+        self.before_scan()
+        if not self.settings.current.folders:
+            self.messages.error("Add at least one folder to scan (button, File menu, or drop a folder on the list).")
+            return False
+        self.messages.hide_banner()
+        settings = self.settings.current.to_scan_settings(frozenset(self.labels.not_duplicate_pairs()))
+        self._gen += 1
+        gen = self._gen
+        labels = self.labels
+        started = time.monotonic()
+        self.progress.start("Starting the scan…")
+        emit(self.scanningChanged, True)
+        self.task = self.runner.run(
+            "scan",
+            lambda p: self.service.scan(settings, p, labels),
+            on_done=lambda result: self._done(gen, settings, result, started),
+            on_error=lambda message: self._failed(gen, message),
+            on_progress=lambda phase, done, total: (
+                gen == self._gen and self.progress.update_progress(phase, done, total)
+            ),
+            on_cancel=lambda: None,
+        )
+        return True
+
+    def preload(self) -> None:
+        """Load the network in the background while the user picks folders; a failure shows up at scan time."""
+        settings = self.settings.current.to_scan_settings()
+        self.runner.run("preload", lambda p: self.service.preload(settings, p), on_error=lambda _msg: None)
+
+    def cancel(self) -> None:
+        """The token stops the engine at its next check; the window is usable again at once either way."""
+        if self.task is None:
+            return
+        self.task.cancel()
+        self._gen += 1  # whatever the cancelled scan still posts is ignored
+        self._stopped()
+        self.messages.status("Scan cancelled; what was analysed is cached for the next scan.", 8000)
+        emit(self.scanEnded, "cancelled")
+
+    def _stopped(self) -> None:
+        self.task = None
+        self.progress.finish()
+        emit(self.scanningChanged, False)
+
+    def _failed(self, gen: int, message: str) -> None:
+        if gen != self._gen:
+            return
+        self._stopped()
+        self.messages.error(f"The scan failed: {message}")
+        emit(self.scanEnded, "failed")
+
+    def _done(self, gen: int, settings: ScanSettings, result: ScanResult, started: float) -> None:
+        if gen != self._gen:
+            return
+        self._stopped()
+        emit(self.resultReady, result, settings)
+        self.messages.status(
+            f"Scanned {result.files_scanned:,} files in {human_duration(time.monotonic() - started)}: "
+            f"{len(result.groups)} groups" + (f", {len(result.skipped)} skipped" if result.skipped else ""),
+            15000,
+        )
+        emit(self.scanEnded, "done")
