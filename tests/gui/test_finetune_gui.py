@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+import threading
+import time
+from types import SimpleNamespace
+
 from gui_helpers import make_photo
 
 from engine.finetune import FinetuneConfig
 from engine.labels import LabelStore
 from engine.model import versions
+from engine.progress import Progress
+from gui.controllers.finetune import FinetuneController
+from gui.settings import AppSettings, SettingsStore
+from gui.views.messages import Messages
+from gui.workers import TaskRunner
 
 TINY = FinetuneConfig(
     epochs=1, min_steps=2, replay_images=4, replay_views=1, detect_families=False, device="cpu", workers=1
@@ -60,16 +69,50 @@ def test_runs_on_a_worker_and_finishes(window, qtbot, tmp_path) -> None:
     dialog.close()
 
 
-def test_cancel_leaves_the_model_alone(window, qtbot, tmp_path) -> None:
-    _label_pairs(window.labels, tmp_path, 10)
-    dialog = window.finetune.improve(TINY)
-    dialog.cancel()
+def test_cancel_stops_the_run_and_leaves_the_model_alone(qtbot, tmp_path) -> None:
+    """Cancel while the run is known to be going: the real fine-tuning is held at its first progress report until
+    the token is set. If Cancel did not cancel, the hold would run out and the run would finish (saved or not
+    better), never "cancelled"."""
+    from engine.finetune import finetune
+
+    held = threading.Event()
+
+    def held_finetune(pairs, library, config, progress: Progress):
+        def hold_first_report(phase: str, done: int, total: int) -> None:
+            progress.callback(phase, done, total)
+            if not held.is_set():
+                held.set()
+                deadline = time.monotonic() + 10
+                while not progress.token.cancelled and time.monotonic() < deadline:
+                    time.sleep(0.01)  # stands in for a long stage of the engine, on the pool thread
+
+        return finetune(pairs, library, config, Progress(hold_first_report, progress.token))
+
+    labels = LabelStore()
+    _label_pairs(labels, tmp_path, 10)
+    runner = TaskRunner(1)
+    statuses: list[str] = []
+    controller = FinetuneController(
+        runner,
+        labels,
+        SimpleNamespace(scan_result=None),  # no scan yet: no library photos
+        SettingsStore(AppSettings(), save=False),
+        Messages(lambda text, _ms: statuses.append(text)),
+        finetune=held_finetune,
+    )
+    dialog = controller.improve(TINY)
+    qtbot.addWidget(dialog)
+    qtbot.waitUntil(held.is_set, timeout=30000)
+    dialog.cancel_button.click()
+    assert dialog.status.text() == "Cancelling…"
     with qtbot.waitSignal(dialog.finished_run, timeout=60000) as sig:
         pass
-    assert sig.args[0] in ("cancelled", "saved", "not-better")  # a very fast run may finish first
-    if sig.args[0] == "cancelled":
-        assert versions.list_versions() == [] and versions.active_model_path() is None
+    assert sig.args == ["cancelled"]
+    assert dialog.status.text().startswith("Cancelled: nothing was saved")
+    assert dialog.close_button.isEnabled() and not dialog.cancel_button.isEnabled()
+    assert versions.list_versions() == [] and versions.active_model_path() is None and not statuses
     dialog.close()
+    assert runner.shutdown()
 
 
 def test_versions_dialog_switches_and_scans_follow(window, qtbot) -> None:
