@@ -5,10 +5,9 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 import pytest
+from gui_helpers import fake_result, groups
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QTreeView
-from test_results_model import groups
-from test_review_extras import fake_result
 
 from engine.labels import LabelStore
 from engine.progress import Progress

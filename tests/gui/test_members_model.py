@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from gui_helpers import groups
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QAbstractItemModelTester
-from test_results_model import groups
 
 from gui.itemmodels.members_model import MembersModel
 from gui.itemmodels.results_model import ResultsModel, Role

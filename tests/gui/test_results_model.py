@@ -2,26 +2,11 @@
 
 from __future__ import annotations
 
+from gui_helpers import groups
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QAbstractItemModelTester
 
-from engine.results import Group, Member
 from gui.itemmodels.results_model import Col, ResultsModel, Role
-
-
-def member(path, size, score=1.0, w=100, h=100):
-    return Member(path, size, 0, w, h, score)
-
-
-def groups():
-    g1 = Group((member("/x/a1.jpg", 500), member("/x/a2.jpg", 400, 0.9)), "/x/a1.jpg", "/x/a1.jpg")
-    g2 = Group(
-        (member("/y/b1.jpg", 100), member("/y/b2.jpg", 1000, 0.8), member("/z/b3.jpg", 900, 0.95)),
-        "/y/b1.jpg",
-        "/y/b2.jpg",
-    )
-    g3 = Group((member("/a/c1.jpg", 10), member("/a/c2.jpg", 10)), "/a/c1.jpg", "/a/c1.jpg", exact=True)
-    return [g1, g2, g3]
 
 
 def test_model_passes_the_tester(qtbot):

@@ -4,35 +4,14 @@ from __future__ import annotations
 
 import os
 
-from gui_helpers import make_photo
+from gui_helpers import fake_result, make_photo
 from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtGui import QWheelEvent
 
 from engine.labels import LabelStore
-from engine.results import Member, PairScore, ScanResult
+from engine.results import Member
 from engine.settings import ScanSettings
 from gui.settings import AppSettings, Folder, load_settings, save_settings
-
-
-def fake_result(tmp_path) -> ScanResult:
-    """Three different files that a model scored as similar: a~b 0.9, b~c 0.85, a~c 0.6."""
-    paths = [make_photo(tmp_path / "sim" / f"{n}.png", seed) for n, seed in (("a", 1), ("b", 2), ("c", 3))]
-    catalog = {}
-    for p in paths:
-        st = os.stat(p)
-        catalog[p] = Member(p, st.st_size, st.st_mtime_ns, 96, 64, 1.0)
-    a, b, c = paths
-    pairs = (PairScore(a, b, 0.9), PairScore(b, c, 0.85), PairScore(a, c, 0.6))
-    return ScanResult(
-        groups=(),
-        pairs=pairs,
-        skipped=(),
-        threshold=0.8,
-        model_id="fake",
-        files_scanned=3,
-        catalog=catalog,
-        stats={"min_score": 0.2},
-    )
 
 
 def load_fake(window, result, threshold=0.8):
