@@ -27,6 +27,12 @@ class NavigationController(QObject):
         super().__init__(parent)
         self.model, self.tree, self.group_view = model, tree, group_view
         self._syncing = False
+        self._requests = {
+            Qt.Key.Key_Space: self.toggleMarkRequested,
+            Qt.Key.Key_Delete: self.markRequested,
+            Qt.Key.Key_Return: self.compareRequested,
+            Qt.Key.Key_Enter: self.compareRequested,
+        }
         tree.selectionModel().currentChanged.connect(self._tree_current_changed)
         group_view.currentMemberChanged.connect(self._member_changed)
         for view in (tree, group_view):
@@ -89,14 +95,8 @@ class NavigationController(QObject):
             key, mods = event.key(), event.modifiers()
             if mods & ~Qt.KeyboardModifier.KeypadModifier:
                 return False
-            requests = {
-                Qt.Key.Key_Space: self.toggleMarkRequested,
-                Qt.Key.Key_Delete: self.markRequested,
-                Qt.Key.Key_Return: self.compareRequested,
-                Qt.Key.Key_Enter: self.compareRequested,
-            }
-            if key in requests:
-                emit(requests[key])
+            if key in self._requests:
+                emit(self._requests[key])
                 return True
             if obj is self.group_view and key in (Qt.Key.Key_Up, Qt.Key.Key_Down):
                 self.move_group(-1 if key == Qt.Key.Key_Up else 1)
