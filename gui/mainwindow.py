@@ -126,15 +126,21 @@ class MainWindow(QMainWindow):
         self.navigation = NavigationController(model, self.tree, self.group_view, self)
         self.results = ResultsController(model, runner, self.navigation, self.slider, store, messages, self)
         self.scanner = ScanController(
-            runner, ScanService(), self.labels, store, self.progress, messages, self._folders_changed, self
+            runner,
+            ScanService(),
+            self.labels,
+            store,
+            self.progress,
+            messages,
+            before_scan=self._folders_changed,
+            parent=self,
         )
         self.marks = MarksController(model, self.navigation, store, messages, self)
-        loaders = (self.thumbs, self.full_images)
         self.file_actions = FileActionsController(
-            model, runner, self.results, store, messages, loaders, confirm, trash, self
+            model, runner, self.results, store, messages, (self.thumbs, self.full_images), confirm, trash, parent=self
         )
         self.pairs = PairsController(
-            model, self.navigation, self.results, self.labels, runner, self.full_images, messages, self
+            model, self.navigation, self.results, self.labels, runner, self.full_images, messages, parent=self
         )
         self.finetune = FinetuneController(runner, self.labels, self.results, store, messages, parent=self)
 
