@@ -2,7 +2,8 @@
 
 Each label keeps both paths and both content hashes (blake2b-128, as :func:`engine.hashing.content_hash`), so a
 label survives a rename or a move: a file is recognised by its bytes when its path is no longer known. The
-sizes are kept too, so finding renamed files only hashes files of a labelled size. Fine-tuning reads
+sizes are kept too, so finding renamed files only hashes files of a labelled size. Every scan applies the labels
+through :meth:`LabelStore.match` (the GUI, the CLI and the benchmarks alike); fine-tuning reads
 :meth:`LabelStore.pairs`.
 """
 
@@ -11,7 +12,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,6 +39,10 @@ CREATE TABLE IF NOT EXISTS labels (
 """
 
 
+class LabelStoreError(Exception):
+    """The store cannot be read or written (not a database, damaged, locked); the message is shown as is."""
+
+
 @dataclass(frozen=True)
 class LabelledPair:
     path_a: str
@@ -48,30 +53,64 @@ class LabelledPair:
     created: float  # seconds since the epoch
 
 
-class LabelStore:
-    """Opens a connection per call, so one store can be used from any thread."""
+@dataclass(frozen=True)
+class LabelMatches:
+    """The labels that apply to a set of files: pairs of their paths (frozensets of two), as regroup takes them."""
 
-    def __init__(self, path: str | os.PathLike | None = None) -> None:
-        self.path = Path(path) if path is not None else data_dir() / DB_NAME
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+    duplicates: frozenset[frozenset[str]] = frozenset()
+    not_duplicates: frozenset[frozenset[str]] = frozenset()
+
+
+def default_labels_path() -> Path:
+    """The store the app uses: ``labels.sqlite3`` in the data dir (DOPPEL_DATA_DIR overrides it)."""
+    return data_dir() / DB_NAME
+
+
+class LabelStore:
+    """Opens a connection per call, so one store can be used from any thread.
+
+    ``create=False`` opens only an existing store (FileNotFoundError otherwise): a scan reads labels but never
+    leaves an empty store behind.
+    """
+
+    def __init__(self, path: str | os.PathLike | None = None, create: bool = True) -> None:
+        self.path = Path(path) if path is not None else default_labels_path()
+        if not create and not self.path.is_file():
+            raise FileNotFoundError(f"no label store at {self.path}")
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise LabelStoreError(f"cannot create the label store at {self.path}: {exc}") from None
         with self._connect() as con:
             con.executescript(_SCHEMA)
             con.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
 
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
-        con = sqlite3.connect(self.path, timeout=10.0)
+        try:
+            con = sqlite3.connect(self.path, timeout=10.0)
+        except sqlite3.Error as exc:
+            raise LabelStoreError(f"cannot open the labels at {self.path}: {exc}") from None
         try:
             with con:  # commits, or rolls back on an exception
                 yield con
+        except sqlite3.DatabaseError as exc:
+            raise LabelStoreError(f"cannot read the labels at {self.path}: {exc}") from None
         finally:
             con.close()
 
     def add(self, path_a: str, path_b: str, is_duplicate: bool) -> LabelledPair:
-        """Label a pair; labelling the same two contents again replaces the earlier label."""
-        if os.path.abspath(path_a) == os.path.abspath(path_b):
+        """Label a pair; labelling the same two contents again replaces the earlier label.
+
+        Raises ValueError for one file twice, and for "not a duplicate" between byte-identical files (those are
+        duplicates by definition); OSError when a file cannot be read.
+        """
+        path_a, path_b = os.path.abspath(path_a), os.path.abspath(path_b)
+        if path_a == path_b:
             raise ValueError("a pair needs two different files")
         ha, hb = content_hash(path_a), content_hash(path_b)
+        if ha == hb and not is_duplicate:
+            raise ValueError("the two files are byte-identical, so they are duplicates whatever the label says")
         (ha, path_a), (hb, path_b) = sorted(((ha, path_a), (hb, path_b)))
         sa, sb = os.path.getsize(path_a), os.path.getsize(path_b)
         now = time.time()
@@ -83,9 +122,23 @@ class LabelStore:
         return LabelledPair(path_a, path_b, ha, hb, bool(is_duplicate), now)
 
     def remove(self, path_a: str, path_b: str) -> bool:
-        ha, hb = sorted((content_hash(path_a), content_hash(path_b)))
+        """Forget the label of two files; a file that no longer exists is found by the path stored with the label."""
+        ha, hb = sorted((self._hash_of(path_a), self._hash_of(path_b)))
         with self._connect() as con:
             return con.execute("DELETE FROM labels WHERE hash_a = ? AND hash_b = ?", (ha, hb)).rowcount > 0
+
+    def _hash_of(self, path: str) -> str:
+        path = os.path.abspath(path)
+        if os.path.exists(path):
+            return content_hash(path)
+        with self._connect() as con:
+            row = con.execute(
+                "SELECT hash_a FROM labels WHERE path_a = ? UNION SELECT hash_b FROM labels WHERE path_b = ?",
+                (path, path),
+            ).fetchone()
+        if row is None:
+            raise FileNotFoundError(f"no such file: {path}")
+        return row[0]
 
     def pairs(self) -> list[LabelledPair]:
         with self._connect() as con:
@@ -98,45 +151,56 @@ class LabelStore:
         with self._connect() as con:
             return con.execute("SELECT COUNT(*) FROM labels").fetchone()[0]
 
-    def not_duplicate_pairs(self, paths: Iterable[str] | None = None) -> set[frozenset]:
-        """Pairs labelled "not a duplicate", as frozensets of two paths among ``paths`` (what regroup takes).
+    def match(self, sizes: Mapping[str, int], hashes: Mapping[str, str] | None = None) -> LabelMatches:
+        """The labels among the files ``sizes`` names (path -> size), found by content, so renames keep them.
 
-        A labelled file found at its stored path with its stored size is taken as is; files of a labelled size
-        at other paths are hashed, so a renamed or moved file still matches. Without ``paths``, the stored paths.
+        A file at its stored path with its stored size is taken as is; other files of a labelled size are hashed
+        unless ``hashes`` (path -> content hash, e.g. from the scan's byte-copy search) already knows them.
+        Every byte copy of a labelled file carries the label.
         """
         with self._connect() as con:
             rows = con.execute(
-                "SELECT hash_a, hash_b, path_a, path_b, size_a, size_b FROM labels WHERE is_duplicate = 0"
+                "SELECT hash_a, hash_b, path_a, path_b, size_a, size_b, is_duplicate FROM labels"
             ).fetchall()
-        if paths is None:
-            return {frozenset((a, b)) for _, _, a, b, _, _ in rows}
-        paths = list(paths)
-        sizes: dict[int, set[str]] = {}
-        for ha, hb, _, _, sa, sb in rows:
-            sizes.setdefault(sa, set()).add(ha)
-            sizes.setdefault(sb, set()).add(hb)
-        stored = {a: (ha, sa) for ha, _, a, _, sa, _ in rows} | {b: (hb, sb) for _, hb, _, b, _, sb in rows}
+        if not rows:
+            return LabelMatches()
+        wanted: dict[int, set[str]] = {}
+        for ha, hb, _, _, sa, sb, _ in rows:
+            wanted.setdefault(sa, set()).add(ha)
+            wanted.setdefault(sb, set()).add(hb)
+        stored = {a: (ha, sa) for ha, _, a, _, sa, _, _ in rows} | {b: (hb, sb) for _, hb, _, b, _, sb, _ in rows}
+        known = hashes or {}
         by_hash: dict[str, list[str]] = {}
-        for p in paths:
-            try:
-                size = os.path.getsize(p)
-            except OSError:
+        for p, size in sizes.items():
+            if size not in wanted:
                 continue
-            if size not in sizes:
-                continue
-            if p in stored and stored[p][1] == size:
+            h = known.get(p)
+            if h is None and p in stored and stored[p][1] == size:
                 h = stored[p][0]
-            else:
+            if h is None:
                 try:
                     h = content_hash(p)
                 except OSError:
                     continue
-            if h in sizes[size]:
+            if h in wanted[size]:
                 by_hash.setdefault(h, []).append(p)
-        out: set[frozenset] = set()
-        for ha, hb, _, _, _, _ in rows:
+        dup: set[frozenset[str]] = set()
+        not_dup: set[frozenset[str]] = set()
+        for ha, hb, _, _, _, _, is_dup in rows:
             for a in by_hash.get(ha, ()):
                 for b in by_hash.get(hb, ()):
                     if a != b:
-                        out.add(frozenset((a, b)))
-        return out
+                        (dup if is_dup else not_dup).add(frozenset((a, b)))
+        return LabelMatches(frozenset(dup), frozenset(not_dup))
+
+    def not_duplicate_pairs(self, paths: Iterable[str] | None = None) -> set[frozenset]:
+        """Pairs labelled "not a duplicate" among ``paths`` (see :meth:`match`); without ``paths``, the stored paths."""
+        if paths is None:
+            return {frozenset((p.path_a, p.path_b)) for p in self.pairs() if not p.is_duplicate}
+        sizes: dict[str, int] = {}
+        for p in paths:
+            try:
+                sizes[p] = os.path.getsize(p)
+            except OSError:
+                continue
+        return set(self.match(sizes).not_duplicates)

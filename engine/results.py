@@ -76,3 +76,6 @@ class ScanResult:
     files_scanned: int
     catalog: dict = field(default_factory=dict, compare=False)  # path -> Member (score 1.0) for every image
     stats: dict = field(default_factory=dict, compare=False)
+    # the user's labels found among the scanned files (frozensets of two paths); regroup applies them
+    duplicates: frozenset = frozenset()
+    not_duplicates: frozenset = frozenset()

@@ -1,7 +1,8 @@
 """The scan pipeline: discover -> exact duplicates -> embed (cached) -> candidate pairs -> groups.
 
 ``scan()`` is what the GUI worker and the CLI call; ``regroup()`` re-forms groups at another threshold
-from a finished scan without touching a file (the GUI's threshold slider).
+from a finished scan without touching a file (the GUI's threshold slider). The user's pair labels are read
+here, not by a front end, so every scan honours them alike.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import numpy as np
 from engine import discovery, grouping, hashing, index
 from engine.cache import Cache
 from engine.imaging import DecodeError, read_info
+from engine.labels import LabelMatches, LabelStore
 from engine.model.weights import ModelSpec, load_spec, verify_model_id
 from engine.paths import default_cache_path
 from engine.progress import NULL_PROGRESS, Progress
@@ -53,7 +55,7 @@ def scan(
     skipped = list(skipped)
     cache = open_cache(settings)
     try:
-        exact_sets, _hashes, hash_skipped = hashing.find_exact_duplicates(entries, progress, hash_cache=cache)
+        exact_sets, hashes, hash_skipped = hashing.find_exact_duplicates(entries, progress, hash_cache=cache)
         skipped += hash_skipped
         vanished = {s.path for s in hash_skipped}
         entries = [e for e in entries if e.path not in vanished]
@@ -93,6 +95,7 @@ def scan(
             catalog[e.path] = _member(e, info, copy_of.get(e.path))
 
     pairs = tuple(expand_pairs(rep_pairs, exact_sets))
+    labels = read_labels(settings, catalog, hashes)
     result = ScanResult(
         groups=(),
         pairs=pairs,
@@ -101,6 +104,8 @@ def scan(
         model_id=model_id,
         files_scanned=len(entries),
         catalog=catalog,
+        duplicates=labels.duplicates,
+        not_duplicates=labels.not_duplicates,
     )
     result = regroup(result, threshold, settings)
     lap("group", t)
@@ -113,8 +118,24 @@ def scan(
             "min_score": min_score,
             "images": len(catalog),
             "unique": len(unique),
+            "labels": {"duplicates": len(labels.duplicates), "not_duplicates": len(labels.not_duplicates)},
         },
     )
+
+
+def read_labels(settings: ScanSettings, catalog: dict[str, Member], hashes: dict[str, str]) -> LabelMatches:
+    """The user's labels among the scanned files (none when turned off or never stored).
+
+    A store that exists but cannot be read raises LabelStoreError: scanning on without the user's "not a
+    duplicate" labels could group, and then mark, photos the user said differ.
+    """
+    if not settings.use_labels:
+        return LabelMatches()
+    try:
+        store = LabelStore(settings.labels_path, create=False)
+    except FileNotFoundError:
+        return LabelMatches()
+    return store.match({p: m.size for p, m in catalog.items()}, hashes)
 
 
 def search_key(model_id: str, k: int, max_distance: float, entries: Sequence[FileEntry]) -> str:
@@ -230,9 +251,18 @@ def expand_pairs(rep_pairs: Iterable[PairScore], exact_sets: Sequence[Sequence[F
 
 
 def regroup(
-    result: ScanResult, threshold: float, settings: ScanSettings | None = None, not_duplicates: Iterable[frozenset] = ()
+    result: ScanResult,
+    threshold: float,
+    settings: ScanSettings | None = None,
+    not_duplicates: Iterable[frozenset] = (),
+    duplicates: Iterable[frozenset] = (),
 ) -> ScanResult:
-    """Groups at ``threshold`` from the pairs a scan kept (pairs below its min_score are not known)."""
+    """Groups at ``threshold`` from the pairs a scan kept (pairs below its min_score are not known).
+
+    Labels come from the scan (``result.duplicates`` / ``result.not_duplicates``), ``settings.not_duplicates`` and
+    the arguments (pairs labelled since the scan). A "not a duplicate" pair is never grouped; an "is a duplicate"
+    pair counts as a certain match (score 1.0) whatever the model said; when both apply, "not" wins.
+    """
     settings = settings or ScanSettings()
     catalog = result.catalog
     copies: dict[str, list[str]] = defaultdict(list)
@@ -241,17 +271,14 @@ def regroup(
             copies[m.exact_of].append(path)
     reps = [p for p, m in catalog.items() if m.exact_of is None]
     pos = {p: n for n, p in enumerate(reps)}
-    rep_pairs = [p for p in result.pairs if p.a in pos and p.b in pos]
-    i = np.array([pos[p.a] for p in rep_pairs], dtype=np.int64)
-    j = np.array([pos[p.b] for p in rep_pairs], dtype=np.int64)
-    s = np.array([p.score for p in rep_pairs], dtype=np.float64)
-    forbidden_paths = set(settings.not_duplicates) | set(not_duplicates)
     rep_of = {p: m.exact_of or p for p, m in catalog.items()}  # a label on a byte copy binds its representative
-    forbidden = set()
-    for pair in forbidden_paths:
-        a, b = (rep_of.get(p) for p in pair) if len(pair) == 2 else (None, None)
-        if a in pos and b in pos and a != b:
-            forbidden.add(frozenset((pos[a], pos[b])))
+    forbidden = _rep_pairs([*settings.not_duplicates, *result.not_duplicates, *not_duplicates], rep_of, pos)
+    joined = _rep_pairs([*result.duplicates, *duplicates], rep_of, pos) - forbidden
+    rep_pairs = [(pos[p.a], pos[p.b], p.score) for p in result.pairs if p.a in pos and p.b in pos]
+    rep_pairs += [(*sorted(pair), 1.0) for pair in joined]
+    i = np.array([p[0] for p in rep_pairs], dtype=np.int64)
+    j = np.array([p[1] for p in rep_pairs], dtype=np.int64)
+    s = np.array([p[2] for p in rep_pairs], dtype=np.float64)
     grouped: set[str] = set()
     groups: list[Group] = []
     for ref, members in grouping.form_groups(len(reps), i, j, s, threshold, forbidden):
@@ -268,6 +295,18 @@ def regroup(
             groups.append(_make_group(ms, rep, settings, exact=True))
     groups.sort(key=lambda g: (-g.reclaimable_bytes, g.reference))
     return replace(result, groups=tuple(groups), threshold=threshold)
+
+
+def _rep_pairs(pairs: Iterable[frozenset], rep_of: dict[str, str], pos: dict[str, int]) -> set[frozenset[int]]:
+    """Labelled path pairs as pairs of representative indices; pairs outside the catalog or inside one byte set go."""
+    out: set[frozenset[int]] = set()
+    for pair in pairs:
+        if len(pair) != 2:
+            continue
+        a, b = (rep_of.get(p) for p in pair)
+        if a in pos and b in pos and a != b:
+            out.add(frozenset((pos[a], pos[b])))
+    return out
 
 
 def _make_group(members: list[Member], reference: str, settings: ScanSettings, exact: bool) -> Group:

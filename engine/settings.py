@@ -28,3 +28,5 @@ class ScanSettings:
     preferred_folders: tuple[str, ...] = ()  # a keeper in one of these wins before the rules apply
     exact_only: bool = False  # skip the model; byte-identical groups only
     not_duplicates: frozenset = field(default_factory=frozenset)  # frozenset of frozenset({path_a, path_b})
+    use_labels: bool = True  # apply the user's "is / is not a duplicate" labels (engine.labels) to the groups
+    labels_path: str | None = None  # None = the app's store in the data dir (or DOPPEL_DATA_DIR)

@@ -1,4 +1,4 @@
-"""What a scan task does on its pool thread: the engine scan, plus the user's "not a duplicate" labels.
+"""What a scan task does on its pool thread: the engine scan, reading the window's label store.
 
 Keeps one network loaded between scans (loading it takes seconds); no threads or Qt here, workers.py runs it.
 """
@@ -6,6 +6,7 @@ Keeps one network loaded between scans (loading it takes seconds); no threads or
 from __future__ import annotations
 
 import threading
+from dataclasses import replace
 
 from engine.labels import LabelStore
 from engine.progress import Progress
@@ -38,15 +39,14 @@ class ScanService:
                 self._embedder_for(settings, progress)
 
     def scan(self, settings: ScanSettings, progress: Progress, labels: LabelStore | None = None) -> ScanResult:
-        from engine.scan import regroup, scan
+        """The engine applies the labels in ``labels`` (found by content, so renamed files keep them); None: none."""
+        from engine.scan import scan
 
+        if labels is None:
+            settings = replace(settings, use_labels=False)
+        else:
+            settings = replace(settings, labels_path=str(labels.path))
         with self._lock:
             progress.check()
             embedder = None if settings.exact_only else self._embedder_for(settings, progress)
-            result = scan(settings, progress, embedder=embedder)
-        if labels is not None:
-            # labels found by content too, so a renamed file keeps its "not a duplicate" label
-            not_dup = labels.not_duplicate_pairs(result.catalog)
-            if not_dup - settings.not_duplicates:
-                result = regroup(result, result.threshold, settings, not_dup)
-        return result
+            return scan(settings, progress, embedder=embedder)

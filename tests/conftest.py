@@ -19,6 +19,12 @@ SHARED_DATA = REPO_ROOT.parent / "shared" / "data"
 ImageMaker = Callable[..., Path]
 
 
+@pytest.fixture(autouse=True)
+def private_data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Scans read the user's label store from the data dir: no test may read or write the real one."""
+    monkeypatch.setenv("DOPPEL_DATA_DIR", str(tmp_path / "doppel-data"))
+
+
 def generate_pixels(size: tuple[int, int], kind: str = "gradient", seed: int = 0) -> Image.Image:
     """An RGB picture with some structure: ``gradient``, ``noise`` or ``shapes`` (red block top-left, blue disc)."""
     width, height = size
