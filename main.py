@@ -6,7 +6,7 @@ import multiprocessing
 import sys
 from pathlib import Path
 
-SUBCOMMANDS = ("scan", "train", "finetune", "models")
+SUBCOMMANDS = ("scan", "label", "train", "finetune", "models")
 
 
 def app_dir() -> Path:

@@ -1,4 +1,4 @@
-"""Command-line interface: ``python main.py scan|train|finetune ...``. Headless; the GUI is not imported here."""
+"""Command-line interface: ``python main.py scan|label|models|train|finetune ...``; headless, never imports the GUI."""
 
 from __future__ import annotations
 
@@ -6,10 +6,11 @@ import argparse
 import sys
 from collections.abc import Sequence
 
+from engine.cli import label as label_cmd
 from engine.cli import models as models_cmd
 from engine.cli import scan as scan_cmd
 
-COMMANDS = {"scan": scan_cmd, "models": models_cmd}
+COMMANDS = {"scan": scan_cmd, "label": label_cmd, "models": models_cmd}
 
 
 def _optional_commands() -> None:

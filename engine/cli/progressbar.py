@@ -8,9 +8,9 @@ from typing import TextIO
 
 
 class ProgressBar:
-    def __init__(self, stream: TextIO = sys.stderr, enabled: bool | None = None) -> None:
-        self.stream = stream
-        self.enabled = stream.isatty() if enabled is None else enabled
+    def __init__(self, stream: TextIO | None = None, enabled: bool | None = None) -> None:
+        self.stream = stream if stream is not None else sys.stderr  # looked up now: callers may have replaced it
+        self.enabled = self.stream.isatty() if enabled is None else enabled
         self._last = 0.0
         self._phase = ""
         self._phase_start = time.monotonic()

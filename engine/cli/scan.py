@@ -5,11 +5,13 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import os
 import sys
 from dataclasses import asdict
 
 from engine.cli.progressbar import ProgressBar
 from engine.discovery import BadRootError
+from engine.labels import LabelStoreError
 from engine.model.inference import DEVICES
 from engine.model.weights import ModelError
 from engine.progress import Cancelled, Progress
@@ -55,6 +57,12 @@ def add_parser(sub) -> None:
     p.add_argument("--model", metavar="DIR", help="model folder (default: the active version, see `doppel models`)")
     p.add_argument("--exact-only", action="store_true", help="byte-identical duplicates only, no model")
     p.add_argument(
+        "--labels",
+        metavar="DB",
+        help="apply the pair labels in this store (default: the app's, in the data dir or $DOPPEL_DATA_DIR)",
+    )
+    p.add_argument("--no-labels", action="store_true", help="ignore the pair labels: group by the model alone")
+    p.add_argument(
         "--keep",
         type=_keep_rules,
         default=DEFAULT_KEEP_RULES,
@@ -69,6 +77,9 @@ def run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         from engine.model.versions import active_model_path
 
         args.model = active_model_path()
+    if args.labels and not args.no_labels and not os.path.isfile(args.labels):
+        print(f"doppel: error: no label store at {args.labels}", file=sys.stderr)
+        return 2
     settings = ScanSettings(
         roots=tuple(args.roots),
         include=tuple(args.include),
@@ -83,13 +94,15 @@ def run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         exact_only=args.exact_only,
         keep_rules=args.keep,
         batch_size=max(1, args.batch_size),
+        use_labels=not args.no_labels,
+        labels_path=args.labels,
     )
     bar = ProgressBar()
     from engine.scan import scan  # after argument errors, which need no engine
 
     try:
         result = scan(settings, Progress(bar))
-    except (BadRootError, ModelError) as exc:
+    except (BadRootError, ModelError, LabelStoreError) as exc:
         bar.close()
         print(f"doppel: error: {exc}", file=sys.stderr)
         return 2
