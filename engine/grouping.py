@@ -1,4 +1,4 @@
-"""Groups from scored pairs, and the suggested file to keep in each group.
+"""Groups from scored pairs (the suggested file to keep in each is ``engine.keeper``'s business).
 
 A group is a reference and the images that each score at or above the threshold against that reference.
 Connected components would chain A~B~C~D into one group although A and D look nothing alike; scoring
@@ -8,14 +8,8 @@ everyone against one reference makes "these are duplicates of this picture" true
 from __future__ import annotations
 
 import heapq
-import os
-from collections.abc import Sequence
-from datetime import datetime
 
 import numpy as np
-
-from engine.results import Member
-from engine.settings import DEFAULT_KEEP_RULES, KEEP_RULES
 
 
 def form_groups(
@@ -114,57 +108,3 @@ def _conflicts(forbidden: set[frozenset[int]] | None) -> dict[int, set[int]]:
         out.setdefault(x, set()).add(y)
         out.setdefault(y, set()).add(x)
     return out
-
-
-def pick_keeper(
-    members: Sequence[Member], rules: Sequence[str] = DEFAULT_KEEP_RULES, preferred_folders: Sequence[str] = ()
-) -> str:
-    """Path of the member to keep.
-
-    A member inside a preferred folder wins first (an earlier folder beats a later one); then the rules, in
-    order, each only breaking the previous one's ties: "resolution" (more pixels), "size" (larger file),
-    "oldest" / "newest" (EXIF capture time, else the file's mtime), "shortest_path". Last resort: the path.
-    """
-    unknown = [r for r in rules if r not in KEEP_RULES]
-    if unknown:
-        raise ValueError(f"unknown keep rule(s) {unknown}; known: {', '.join(KEEP_RULES)}")
-    if not members:
-        raise ValueError("a group needs at least one member")
-    folders = [_norm(f) for f in preferred_folders]
-
-    def key(m: Member) -> tuple:
-        parts: list[float | int] = []
-        if folders:
-            p = _norm(m.path)
-            parts.append(next((n for n, f in enumerate(folders) if _inside(p, f)), len(folders)))
-        for rule in rules:
-            if rule == "resolution":
-                parts.append(-(m.width * m.height))
-            elif rule == "size":
-                parts.append(-m.size)
-            elif rule in ("oldest", "newest"):
-                t = _timestamp(m)  # an unknown time loses under either rule
-                parts += [1, 0.0] if t is None else [0, t if rule == "oldest" else -t]
-            else:  # shortest_path
-                parts.append(len(m.path))
-        return (*parts, m.path)
-
-    return min(members, key=key).path
-
-
-def _norm(path: str) -> str:
-    return os.path.normcase(os.path.normpath(path))
-
-
-def _inside(path: str, folder: str) -> bool:
-    return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
-
-
-def _timestamp(m: Member) -> float | None:
-    """Seconds since the epoch: the EXIF capture time (camera local time) when readable, else mtime."""
-    if m.capture_time:
-        try:
-            return datetime.fromisoformat(m.capture_time).timestamp()
-        except (ValueError, OverflowError, OSError):
-            pass
-    return m.mtime_ns / 1e9 if m.mtime_ns else None

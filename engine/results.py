@@ -52,6 +52,7 @@ class Member:
     capture_time: str | None = None
     camera: str | None = None
     exact_of: str | None = None  # path of the file it is a byte-identical copy of, if any
+    fmt: str = ""  # "JPEG", "PNG", "HEIF"... as engine.imaging names formats; "" when unknown
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from engine import discovery, grouping, hashing, index
+from engine import discovery, grouping, hashing, index, keeper
 from engine.cache import Cache
 from engine.imaging import DecodeError, read_info
 from engine.labels import LabelMatches, LabelStore
@@ -188,6 +188,7 @@ def _member(e: FileEntry, info: ImageInfo | None, exact_of: str | None) -> Membe
         capture_time=info.capture_time if info else None,
         camera=info.camera if info else None,
         exact_of=exact_of,
+        fmt=info.fmt if info else e.fmt,
     )
 
 
@@ -310,5 +311,5 @@ def _rep_pairs(pairs: Iterable[frozenset], rep_of: dict[str, str], pos: dict[str
 
 
 def _make_group(members: list[Member], reference: str, settings: ScanSettings, exact: bool) -> Group:
-    keeper = grouping.pick_keeper(members, settings.keep_rules, settings.preferred_folders)
-    return Group(members=tuple(members), reference=reference, keeper=keeper, exact=exact)
+    kept = keeper.pick_keeper(members, settings.keep_rules, settings.preferred_folders)
+    return Group(members=tuple(members), reference=reference, keeper=kept, exact=exact)

@@ -4,8 +4,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-KEEP_RULES = ("resolution", "size", "oldest", "newest", "shortest_path")
-DEFAULT_KEEP_RULES = ("resolution", "size", "oldest")
+KEEP_RULES = ("original_path", "camera", "resolution", "size", "oldest", "newest", "shortest_path")
+DEFAULT_KEEP_RULES = ("original_path", "camera", "resolution", "oldest", "size")
+"""The suggested keeper is the original (engine.keeper): not in a backup/export folder nor named like a copy,
+then straight from a camera, then the most pixels (a smaller copy is never the better file), then the oldest
+(equal pixels: the original came first), then the larger file."""
+LEGACY_DEFAULT_KEEP_RULES = ("resolution", "size", "oldest")  # the default before the original-first rules
+
+
+def upgrade_keep_rules(rules: tuple[str, ...] | list[str]) -> tuple[str, ...]:
+    """Saved keep rules with the unknown dropped; the old default, saved by every earlier run, becomes the new one."""
+    known = tuple(r for r in rules if r in KEEP_RULES)
+    return DEFAULT_KEEP_RULES if not known or known == LEGACY_DEFAULT_KEEP_RULES else known
 
 
 @dataclass(frozen=True)

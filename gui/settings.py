@@ -8,7 +8,7 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
 from engine.paths import config_dir
-from engine.settings import DEFAULT_KEEP_RULES, KEEP_RULES, ScanSettings
+from engine.settings import DEFAULT_KEEP_RULES, ScanSettings, upgrade_keep_rules
 
 SETTINGS_NAME = "gui-settings.json"
 SCAN_MIN_SCORE = 0.2  # pairs kept down to this score, so the threshold slider can go below the threshold
@@ -80,7 +80,7 @@ def load_settings(path: str | os.PathLike | None = None) -> AppSettings:
         s = AppSettings(**values)
     except (TypeError, KeyError, AttributeError):
         return AppSettings()
-    s.keep_rules = [r for r in s.keep_rules if r in KEEP_RULES] or list(DEFAULT_KEEP_RULES)
+    s.keep_rules = list(upgrade_keep_rules(s.keep_rules))
     if s.threshold is not None:
         s.threshold = min(1.0, max(0.0, float(s.threshold)))
     return s

@@ -25,6 +25,8 @@ from gui.settings import AppSettings
 
 DEVICES = ("auto", "cpu", "cuda", "mps")
 RULE_TEXT = {
+    "original_path": "Not in a backup/export folder, not named like a copy",
+    "camera": "Straight from a camera (camera EXIF, JPEG/HEIC)",
     "resolution": "Highest resolution",
     "size": "Largest file",
     "oldest": "Oldest",

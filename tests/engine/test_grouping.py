@@ -6,9 +6,7 @@ import random
 import numpy as np
 import pytest
 
-from engine.grouping import form_groups, pick_keeper
-from engine.results import Member
-from engine.settings import KEEP_RULES
+from engine.grouping import form_groups
 
 
 def groups_of(
@@ -113,82 +111,3 @@ def test_invariants_on_random_graphs(seed: int) -> None:
     for key, s in score.items():
         if s >= threshold and key not in forbidden:
             assert key & seen
-
-
-# ---------------------------------------------------------------------------------------------- keeper
-
-
-def member(
-    path: str,
-    w: int = 100,
-    h: int = 100,
-    size: int = 1000,
-    mtime_ns: int = 1_600_000_000 * 10**9,
-    capture_time: str | None = None,
-) -> Member:
-    return Member(path=path, size=size, mtime_ns=mtime_ns, width=w, height=h, score=1.0, capture_time=capture_time)
-
-
-def test_resolution_rule() -> None:
-    ms = [member("/a/small.jpg", 100, 100, size=9999), member("/a/big.jpg", 200, 100)]
-    assert pick_keeper(ms, ["resolution"]) == "/a/big.jpg"
-
-
-def test_size_rule() -> None:
-    ms = [member("/a/1.jpg", size=10), member("/a/2.jpg", size=20)]
-    assert pick_keeper(ms, ["size"]) == "/a/2.jpg"
-
-
-def test_oldest_and_newest_use_capture_time_then_mtime() -> None:
-    shot_2010 = member("/a/exif2010.jpg", capture_time="2010-05-01T10:00:00", mtime_ns=1_700_000_000 * 10**9)
-    copied_2005 = member("/a/noexif.jpg", mtime_ns=1_104_537_600 * 10**9)  # mtime 2005-01-01, no EXIF
-    shot_2015 = member("/a/exif2015.jpg", capture_time="2015-01-01T00:00:00", mtime_ns=1_000)
-    ms = [shot_2010, copied_2005, shot_2015]
-    assert pick_keeper(ms, ["oldest"]) == "/a/noexif.jpg"
-    assert pick_keeper(ms, ["newest"]) == "/a/exif2015.jpg"
-    unknown = member("/a/unknown.jpg", mtime_ns=0)  # no time at all loses under both rules
-    assert pick_keeper([unknown, shot_2010], ["oldest"]) == "/a/exif2010.jpg"
-    assert pick_keeper([unknown, shot_2010], ["newest"]) == "/a/exif2010.jpg"
-
-
-def test_unreadable_capture_time_falls_back_to_mtime() -> None:
-    odd = member("/a/odd.jpg", capture_time="0000:00:00 00:00:00", mtime_ns=2 * 10**18)
-    ok = member("/a/ok.jpg", mtime_ns=10**18)
-    assert pick_keeper([odd, ok], ["oldest"]) == "/a/ok.jpg"
-
-
-def test_shortest_path_rule() -> None:
-    ms = [member("/photos/2020/copy of IMG_1.jpg"), member("/photos/IMG_1.jpg")]
-    assert pick_keeper(ms, ["shortest_path"]) == "/photos/IMG_1.jpg"
-
-
-def test_rules_apply_in_order_and_path_breaks_the_last_tie() -> None:
-    ms = [member("/b.jpg", 100, 100, size=10), member("/a.jpg", 100, 100, size=10), member("/c.jpg", 50, 50, 99)]
-    assert pick_keeper(ms, ["resolution", "size"]) == "/a.jpg"
-    assert pick_keeper(ms, ["size", "resolution"]) == "/c.jpg"
-    assert pick_keeper(ms, []) == "/a.jpg"
-    assert pick_keeper(ms) == "/a.jpg"  # defaults: resolution, size, oldest
-
-
-def test_preferred_folder_wins_before_the_rules() -> None:
-    ms = [
-        member("/photos/big.jpg", 4000, 3000),
-        member("/archive/small.jpg", 10, 10),
-        member("/archive2/tiny.jpg", 5, 5),
-        member("/best/x.jpg", 1, 1),
-    ]
-    assert pick_keeper(ms, ["resolution"], ["/archive"]) == "/archive/small.jpg"
-    assert pick_keeper(ms, ["resolution"], ["/archive/"]) == "/archive/small.jpg"
-    assert pick_keeper(ms, ["resolution"], ["/arch"]) == "/photos/big.jpg"  # a prefix is not a folder
-    assert pick_keeper(ms, ["resolution"], ["/best", "/archive"]) == "/best/x.jpg"  # earlier folder first
-    assert pick_keeper(ms, ["resolution"], ["/nowhere"]) == "/photos/big.jpg"
-
-
-def test_every_declared_rule_is_accepted_and_unknown_is_rejected() -> None:
-    ms = [member("/a.jpg"), member("/b.jpg")]
-    for rule in KEEP_RULES:
-        assert pick_keeper(ms, [rule]) in {"/a.jpg", "/b.jpg"}
-    with pytest.raises(ValueError, match="prettiest"):
-        pick_keeper(ms, ["resolution", "prettiest"])
-    with pytest.raises(ValueError):
-        pick_keeper([], ["size"])
