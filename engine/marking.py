@@ -1,15 +1,21 @@
-"""Auto-marking: which members of each group to mark for removal, by a keep rule.
+"""Marking members for removal: auto-mark by a keep rule, and marking by hand, with one state per member.
 
-Protected folders are never marked, and no group ever has every member marked: the GUI and the file
-operations both rely on that.
+Every member is in exactly one state: the group's keeper ("keep"), marked, or neither. The keeper is never
+marked, so no group ever has every member marked; marking the keeper by hand hands the keeper role to another
+member, and auto-mark returns the groups with the keeper its rule chose. Protected folders are never marked.
+Auto-mark only marks a member that is a sure duplicate of the keeper (``Group.sure_threshold``); a group with a
+member below that level is flagged uncertain for review instead. The GUI and the file operations rely on this.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
 
+from engine.keeper import pick_keeper
 from engine.results import Group, Member
+from engine.settings import DEFAULT_KEEP_RULES
 
 MARK_RULES: dict[str, str] = {
     "suggested": "the suggested keeper",
@@ -21,10 +27,34 @@ MARK_RULES: dict[str, str] = {
 }
 """Rule name -> what it keeps, for menus ("Keep the highest resolution")."""
 
+KEEP = "keep"
+MARKED = "marked"
+UNMARKED = ""
+
+
+class MarkRefused(ValueError):
+    """A mark that would break a rule (protected folder, last unmarked member); the message says which."""
+
+
+@dataclass(frozen=True)
+class MarkPlan:
+    """What auto-mark decided. Show ``groups`` (keepers as the rule chose them) with ``marked``."""
+
+    groups: tuple[Group, ...]  # the groups given, each with its keeper set to the member the rule keeps
+    marked: frozenset[str]  # never a keeper, never protected, never below the sure level against the keeper
+    uncertain: frozenset[str]  # references of groups with a member left unmarked because it is not a sure duplicate
+
 
 def in_folders(path: str, folders: Iterable[str]) -> bool:
     p = os.path.abspath(path)
     return any(p.startswith(os.path.join(os.path.abspath(f), "")) for f in folders)
+
+
+def member_state(group: Group, marked: Iterable[str] | set[str], path: str) -> str:
+    """KEEP, MARKED or UNMARKED: the one state the tree and the cards show for ``path``."""
+    if path == group.keeper:
+        return KEEP
+    return MARKED if path in marked else UNMARKED
 
 
 def _age_key(members: Sequence[Member]):
@@ -55,17 +85,36 @@ def choose_keeper(group: Group, rule: str, preferred_folders: Sequence[str] = ()
     return best.path
 
 
+def plan_marks(
+    groups: Iterable[Group], rule: str, preferred_folders: Sequence[str] = (), protected: Sequence[str] = ()
+) -> MarkPlan:
+    """Keep one member per group by ``rule`` and mark the others that are sure duplicates of it.
+
+    A member is marked only when its score against the kept member is at least the group's sure level; an
+    unmeasured score is not sure. Groups where that left a member unmarked are listed in ``uncertain``.
+    """
+    out: list[Group] = []
+    marked: set[str] = set()
+    uncertain: set[str] = set()
+    for g in groups:
+        keeper = choose_keeper(g, rule, preferred_folders)
+        if keeper != g.keeper:
+            g = replace(g, keeper=keeper)
+        unsure = set(g.unsure_members())
+        if unsure:
+            uncertain.add(g.reference)
+        marked |= {
+            m.path for m in g.members if m.path != keeper and m.path not in unsure and not in_folders(m.path, protected)
+        }
+        out.append(g)
+    return MarkPlan(tuple(out), frozenset(marked), frozenset(uncertain))
+
+
 def auto_mark(
     groups: Iterable[Group], rule: str, preferred_folders: Sequence[str] = (), protected: Sequence[str] = ()
 ) -> set[str]:
-    """Paths to mark: every member but the keeper, skipping protected files; never a whole group."""
-    marked: set[str] = set()
-    for g in groups:
-        keeper = choose_keeper(g, rule, preferred_folders)
-        marks = {m.path for m in g.members if m.path != keeper and not in_folders(m.path, protected)}
-        if len(marks) < len(g.members):
-            marked |= marks
-    return marked
+    """The paths :func:`plan_marks` marks (use plan_marks to also get the keepers and the uncertain groups)."""
+    return set(plan_marks(groups, rule, preferred_folders, protected).marked)
 
 
 def can_mark(group: Group, marked: set[str], path: str, protected: Sequence[str] = ()) -> str | None:
@@ -78,3 +127,36 @@ def can_mark(group: Group, marked: set[str], path: str, protected: Sequence[str]
     if not others:
         return "it is the only file in its group"
     return None
+
+
+def set_mark(
+    group: Group,
+    marked: Iterable[str],
+    path: str,
+    on: bool,
+    protected: Sequence[str] = (),
+    keep_rules: Sequence[str] = DEFAULT_KEEP_RULES,
+    preferred_folders: Sequence[str] = (),
+) -> tuple[Group, frozenset[str]]:
+    """Mark (``on``) or unmark ``path``; returns the group and the marks, still one state per member.
+
+    Marking the keeper makes the best unmarked other member (by the keep rules) the keeper. Raises MarkRefused
+    with the reason when the mark is not allowed (see :func:`can_mark`).
+    """
+    marks = set(marked)
+    if not on:
+        return group, frozenset(marks - {path})
+    reason = can_mark(group, marks, path, protected)
+    if reason:
+        raise MarkRefused(f"{os.path.basename(path)} cannot be marked: {reason}")
+    if path == group.keeper:
+        others = [m for m in group.members if m.path != path and m.path not in marks]
+        group = replace(group, keeper=pick_keeper(others, keep_rules, preferred_folders))
+    return group, frozenset(marks | {path})
+
+
+def set_keeper(group: Group, marked: Iterable[str], path: str) -> tuple[Group, frozenset[str]]:
+    """Keep ``path`` instead of the current keeper; it loses its mark (the old keeper stays unmarked)."""
+    if path not in {m.path for m in group.members}:
+        raise ValueError(f"{path} is not in this group")
+    return replace(group, keeper=path), frozenset(set(marked) - {path})

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 
 @dataclass(frozen=True)
@@ -61,10 +62,52 @@ class Group:
     reference: str  # path of the member every other member was scored against
     keeper: str  # suggested file to keep
     exact: bool = False  # every member is byte-identical to the others
+    pair_scores: tuple[PairScore, ...] = ()  # every score the scan knows between two members (labels included)
+    sure_threshold: float = 1.0  # from this score against the keeper a member is a sure duplicate (auto-mark)
 
     @property
     def reclaimable_bytes(self) -> int:
         return sum(m.size for m in self.members if m.path != self.keeper)
+
+    @cached_property
+    def _rep(self) -> dict[str, str]:
+        return {m.path: m.exact_of or m.path for m in self.members}
+
+    @cached_property
+    def _scores(self) -> dict[frozenset[str], float]:
+        out: dict[frozenset[str], float] = {}
+        for p in self.pair_scores:
+            key = frozenset((p.a, p.b))
+            out[key] = max(p.score, out.get(key, 0.0))
+        return out
+
+    def score_between(self, a: str, b: str) -> float | None:
+        """How alike two members are: 1.0 for byte copies, else the scan's score; None when it was not measured.
+
+        Member.score is against the reference only; when the keeper is another member, this is the score that
+        says whether a member is a duplicate of what stays.
+        """
+        if a == b or self.exact:
+            return 1.0
+        if a in self._rep and self._rep.get(a) == self._rep.get(b):
+            return 1.0
+        return self._scores.get(frozenset((a, b)))
+
+    def unsure_members(self, keeper: str | None = None) -> tuple[str, ...]:
+        """Members scoring below the sure level against ``keeper`` (default: the group's), or not measured."""
+        keeper = keeper or self.keeper
+        out = []
+        for m in self.members:
+            if m.path != keeper:
+                score = self.score_between(keeper, m.path)
+                if score is None or score < self.sure_threshold:
+                    out.append(m.path)
+        return tuple(out)
+
+    @property
+    def uncertain(self) -> bool:
+        """Some member may not be a duplicate of the keeper: review the group; auto-mark leaves those unmarked."""
+        return bool(self.unsure_members())
 
 
 @dataclass(frozen=True)
@@ -80,3 +123,4 @@ class ScanResult:
     # the user's labels found among the scanned files (frozensets of two paths); regroup applies them
     duplicates: frozenset = frozenset()
     not_duplicates: frozenset = frozenset()
+    sure_threshold: float = 1.0  # auto-mark's sure level for this scan's model (engine.settings.sure_threshold_for)

@@ -24,7 +24,7 @@ from engine.model.weights import ModelSpec, load_spec, verify_model_id
 from engine.paths import default_cache_path
 from engine.progress import NULL_PROGRESS, Progress
 from engine.results import FileEntry, Group, ImageInfo, Member, PairScore, ScanResult, SkippedFile
-from engine.settings import ScanSettings
+from engine.settings import ScanSettings, sure_threshold_for
 
 EXACT_ONLY_MODEL_ID = "exact-only"
 
@@ -73,11 +73,7 @@ def scan(
             model_id = spec.model_id
             infos, vectors, failed, stats_embed = _embed_all(unique, spec, settings, cache, progress, embedder)
         t = lap("embed", t)
-        threshold = (
-            settings.threshold
-            if settings.threshold is not None
-            else (spec.threshold if not settings.exact_only else 1.0)
-        )
+        threshold, sure = _levels(settings, None if settings.exact_only else spec)
         min_score = min(settings.min_score if settings.min_score is not None else threshold, threshold)
         by_path = {e.path: e for e in unique}
         rep_pairs = _candidate_pairs(vectors, by_path, spec, settings, min_score, cache, progress)
@@ -86,14 +82,7 @@ def scan(
         cache.close()
     skipped += [SkippedFile(e.path, reason) for e, reason in failed.items()]
 
-    # every decoded image, plus byte copies even when undecodable (they are duplicates all the same)
-    in_exact = {e.path for s in exact_sets for e in s}
-    catalog: dict[str, Member] = {}
-    for e in entries:
-        info = infos.get(copy_of.get(e.path, e.path))
-        if info is not None or e.path in in_exact:
-            catalog[e.path] = _member(e, info, copy_of.get(e.path))
-
+    catalog = _catalog(entries, infos, copy_of, exact_sets)
     pairs = tuple(expand_pairs(rep_pairs, exact_sets))
     labels = read_labels(settings, catalog, hashes)
     result = ScanResult(
@@ -106,6 +95,7 @@ def scan(
         catalog=catalog,
         duplicates=labels.duplicates,
         not_duplicates=labels.not_duplicates,
+        sure_threshold=sure,
     )
     result = regroup(result, threshold, settings)
     lap("group", t)
@@ -121,6 +111,30 @@ def scan(
             "labels": {"duplicates": len(labels.duplicates), "not_duplicates": len(labels.not_duplicates)},
         },
     )
+
+
+def _levels(settings: ScanSettings, spec: ModelSpec | None) -> tuple[float, float]:
+    """The grouping threshold and auto-mark's sure level; without a model (exact only) both are 1.0."""
+    if spec is None:
+        return (settings.threshold if settings.threshold is not None else 1.0), 1.0
+    threshold = settings.threshold if settings.threshold is not None else spec.threshold
+    return threshold, sure_threshold_for(spec.threshold, spec.sure_threshold, settings.sure_threshold)
+
+
+def _catalog(
+    entries: list[FileEntry],
+    infos: dict[str, ImageInfo],
+    copy_of: dict[str, str],
+    exact_sets: list[list[FileEntry]],
+) -> dict[str, Member]:
+    """Every decoded image, plus byte copies even when undecodable (they are duplicates all the same)."""
+    in_exact = {e.path for s in exact_sets for e in s}
+    catalog: dict[str, Member] = {}
+    for e in entries:
+        info = infos.get(copy_of.get(e.path, e.path))
+        if info is not None or e.path in in_exact:
+            catalog[e.path] = _member(e, info, copy_of.get(e.path))
+    return catalog
 
 
 def read_labels(settings: ScanSettings, catalog: dict[str, Member], hashes: dict[str, str]) -> LabelMatches:
@@ -280,22 +294,45 @@ def regroup(
     i = np.array([p[0] for p in rep_pairs], dtype=np.int64)
     j = np.array([p[1] for p in rep_pairs], dtype=np.int64)
     s = np.array([p[2] for p in rep_pairs], dtype=np.float64)
+    formed: list[tuple[list[Member], str, bool]] = []
     grouped: set[str] = set()
-    groups: list[Group] = []
     for ref, members in grouping.form_groups(len(reps), i, j, s, threshold, forbidden):
         ms: list[Member] = []
         for idx, score in members:
             path = reps[idx]
             ms.append(replace(catalog[path], score=round(float(score), 6)))
             ms += [replace(catalog[c], score=round(float(score), 6)) for c in copies.get(path, ())]
-        groups.append(_make_group(ms, reps[ref], settings, exact=False))
+        formed.append((ms, reps[ref], False))
         grouped.update(m.path for m in ms)
     for rep, cs in copies.items():
         if rep not in grouped:
-            ms = [catalog[rep]] + [catalog[c] for c in cs]
-            groups.append(_make_group(ms, rep, settings, exact=True))
+            formed.append(([catalog[rep]] + [catalog[c] for c in cs], rep, True))
+    scores = _scores_within([ms for ms, _, _ in formed], result.pairs, [*result.duplicates, *duplicates])
+    groups = [
+        _make_group(ms, ref, settings, exact, scores[n], result.sure_threshold)
+        for n, (ms, ref, exact) in enumerate(formed)
+    ]
     groups.sort(key=lambda g: (-g.reclaimable_bytes, g.reference))
     return replace(result, groups=tuple(groups), threshold=threshold)
+
+
+def _scores_within(
+    groups: list[list[Member]], pairs: Iterable[PairScore], duplicates: Iterable[frozenset]
+) -> list[tuple[PairScore, ...]]:
+    """Per group, the known scores between two of its members: the scan's pairs, and labelled duplicates at 1.0."""
+    where = {m.path: n for n, ms in enumerate(groups) for m in ms}
+    out: list[list[PairScore]] = [[] for _ in groups]
+    for p in pairs:
+        n = where.get(p.a)
+        if n is not None and where.get(p.b) == n:
+            out[n].append(p)
+    for pair in duplicates:
+        if len(pair) == 2:
+            a, b = sorted(pair)
+            n = where.get(a)
+            if n is not None and where.get(b) == n:
+                out[n].append(PairScore(a, b, 1.0))
+    return [tuple(x) for x in out]
 
 
 def _rep_pairs(pairs: Iterable[frozenset], rep_of: dict[str, str], pos: dict[str, int]) -> set[frozenset[int]]:
@@ -310,6 +347,13 @@ def _rep_pairs(pairs: Iterable[frozenset], rep_of: dict[str, str], pos: dict[str
     return out
 
 
-def _make_group(members: list[Member], reference: str, settings: ScanSettings, exact: bool) -> Group:
+def _make_group(
+    members: list[Member],
+    reference: str,
+    settings: ScanSettings,
+    exact: bool,
+    pair_scores: tuple[PairScore, ...],
+    sure_threshold: float,
+) -> Group:
     kept = keeper.pick_keeper(members, settings.keep_rules, settings.preferred_folders)
-    return Group(members=tuple(members), reference=reference, keeper=kept, exact=exact)
+    return Group(tuple(members), reference, kept, exact, pair_scores, sure_threshold)

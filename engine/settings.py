@@ -18,6 +18,21 @@ def upgrade_keep_rules(rules: tuple[str, ...] | list[str]) -> tuple[str, ...]:
     return DEFAULT_KEEP_RULES if not known or known == LEGACY_DEFAULT_KEEP_RULES else known
 
 
+def sure_threshold_for(threshold: float, declared: float | None = None, setting: float | None = None) -> float:
+    """Auto-mark's sure level: the setting, else the model's ``sure_threshold`` (model.json), else halfway from the
+    model's threshold to 1.0 (0.89 -> 0.945).
+
+    The threshold balances found copies against false groups; marking for deletion needs more than that, and
+    halfway up keeps the margin proportional to how strict the model already is. It follows the model's
+    threshold, not the slider: lowering the slider shows more groups, it does not make marks surer.
+    """
+    if setting is not None:
+        return setting
+    if declared is not None:
+        return declared
+    return threshold + (1.0 - threshold) / 2
+
+
 @dataclass(frozen=True)
 class ScanSettings:
     roots: tuple[str, ...] = ()
@@ -38,5 +53,6 @@ class ScanSettings:
     preferred_folders: tuple[str, ...] = ()  # a keeper in one of these wins before the rules apply
     exact_only: bool = False  # skip the model; byte-identical groups only
     not_duplicates: frozenset = field(default_factory=frozenset)  # frozenset of frozenset({path_a, path_b})
+    sure_threshold: float | None = None  # auto-mark marks only members this alike to the keeper; None: the model's
     use_labels: bool = True  # apply the user's "is / is not a duplicate" labels (engine.labels) to the groups
     labels_path: str | None = None  # None = the app's store in the data dir (or DOPPEL_DATA_DIR)

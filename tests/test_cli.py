@@ -85,7 +85,7 @@ def test_scan_finds_expected_groups_and_second_run_hits_cache(library: Path, tmp
     found = [{os.path.relpath(m["path"], library) for m in g["members"]} for g in doc["groups"]]
     assert found == [expected], f"groups: {found}"
     group = doc["groups"][0]
-    # default rules: highest resolution, then largest file; ties between byte copies go to the first path
+    # the original: "copy of original.jpg" is named like a copy; the re-encode has as many pixels but came later
     assert group["keeper"] == str(library / "original.jpg")
     assert all(0.0 <= m["score"] <= 1.0 and m["width"] > 0 for m in group["members"])
     assert doc["threshold"] == pytest.approx(group and doc["threshold"]) and doc["model_id"]
@@ -102,6 +102,12 @@ def test_scan_finds_expected_groups_and_second_run_hits_cache(library: Path, tmp
     exact = {frozenset((r["path_a"], r["path_b"])) for r in rows if float(r["score"]) == 1.0}
     assert frozenset((str(library / "original.jpg"), str(library / "trip" / "copy of original.jpg"))) in exact
     assert all(float(r["score"]) >= doc["threshold"] for r in rows)
+    # uncertain: some member is not measured, or scores below the sure level, against the keeper
+    assert doc["threshold"] < doc["sure_threshold"] < 1.0
+    score = {frozenset((r["path_a"], r["path_b"])): float(r["score"]) for r in rows}
+    to_keeper = [score.get(frozenset((group["keeper"], m["path"]))) for m in group["members"]]
+    unsure = [s for s, m in zip(to_keeper, group["members"]) if m["path"] != group["keeper"]]
+    assert group["uncertain"] == any(s is None or s < doc["sure_threshold"] for s in unsure)
 
     second = run_cli("scan", str(library), "--cache", str(cache), "--groups-json", str(groups))
     assert second.returncode == 0, second.stderr

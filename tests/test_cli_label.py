@@ -113,3 +113,17 @@ def test_scan_honours_cli_labels_unless_told_not_to(capsys, tmp_path) -> None:
     assert grouped("--labels", empty)
     code, _, err = cli(capsys, "scan", root, "--labels", tmp_path / "missing.sqlite3")
     assert code == 2 and "no label store" in err
+
+
+@pytest.mark.skipif(not PHOTO.is_file(), reason="shared wallpapers not found beside the repo")
+def test_scan_flags_groups_below_the_sure_level(capsys, tmp_path) -> None:
+    root = tmp_path / "lib"
+    root.mkdir()
+    shutil.copy(PHOTO, root / "photo.jpg")
+    Image.open(PHOTO).resize((640, 480)).save(root / "small.jpg", quality=85)
+    out = tmp_path / "groups.json"
+    for sure, uncertain in (("0.5", False), ("1", True)):
+        assert cli(capsys, "scan", root, "--no-cache", "--sure-threshold", sure, "--groups-json", out)[0] == 0
+        doc = json.loads(out.read_text())
+        assert doc["sure_threshold"] == float(sure) and [g["uncertain"] for g in doc["groups"]] == [uncertain]
+    assert "review: not every member" in cli(capsys, "scan", root, "--no-cache", "--sure-threshold", "1")[1]

@@ -45,6 +45,12 @@ def add_parser(sub) -> None:
     )
     p.add_argument("roots", nargs="+", metavar="ROOT", help="folders to scan (recursively)")
     p.add_argument("--threshold", type=_unit_float, help="group pairs scoring at least this (default: the model's)")
+    p.add_argument(
+        "--sure-threshold",
+        type=_unit_float,
+        help="a member this alike to the keeper is a sure duplicate; groups with less are 'uncertain' "
+        "(default: the model's, else halfway from its threshold to 1)",
+    )
     p.add_argument("--min-score", type=_unit_float, help="report pairs from this score (default: the threshold)")
     p.add_argument("--pairs-csv", metavar="FILE", help="write candidate pairs: path_a,path_b,score")
     p.add_argument("--groups-json", metavar="FILE", help="write groups, keepers and skipped files as JSON")
@@ -87,6 +93,7 @@ def run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         include_hidden=args.hidden,
         threshold=args.threshold,
         min_score=args.min_score,
+        sure_threshold=args.sure_threshold,
         device=args.device,
         use_cache=not args.no_cache,
         cache_path=args.cache,
@@ -142,6 +149,7 @@ def write_pairs_csv(result: ScanResult, path: str) -> None:
 def groups_document(result: ScanResult) -> dict:
     return {
         "threshold": result.threshold,
+        "sure_threshold": result.sure_threshold,
         "model_id": result.model_id,
         "files_scanned": result.files_scanned,
         "groups": [
@@ -149,6 +157,7 @@ def groups_document(result: ScanResult) -> dict:
                 "reference": g.reference,
                 "keeper": g.keeper,
                 "exact": g.exact,
+                "uncertain": g.uncertain,
                 "reclaimable_bytes": g.reclaimable_bytes,
                 "members": [asdict(m) for m in g.members],
             }
@@ -182,14 +191,17 @@ def _n(count: int, one: str, many: str | None = None) -> str:
     return f"{count} {one if count == 1 else many or one + 's'}"
 
 
-def print_summary(result: ScanResult, out=sys.stdout) -> None:
+def print_summary(result: ScanResult, out=None) -> None:
+    out = out if out is not None else sys.stdout  # looked up now: callers may have replaced it
+
     def say(text: str) -> None:
         out.write(text.encode("utf-8", "surrogateescape").decode("utf-8", "replace") + "\n")
 
     say(summary_line(result))
     for n, g in enumerate(result.groups, 1):
         kind = "identical" if g.exact else "similar"
-        say(f"\nGroup {n} ({kind}, {_mb(g.reclaimable_bytes)} reclaimable)")
+        review = "; review: not every member is a sure duplicate of the keeper" if g.uncertain else ""
+        say(f"\nGroup {n} ({kind}, {_mb(g.reclaimable_bytes)} reclaimable{review})")
         for m in g.members:
             tag = "keep" if m.path == g.keeper else "    "
             say(f"  [{tag}] {m.score:.3f}  {m.width}x{m.height}  {_mb(m.size):>9}  {m.path}")

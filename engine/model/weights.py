@@ -56,6 +56,7 @@ class ModelSpec:
     std: float = 128.0
     calibration: Calibration = field(default_factory=lambda: Calibration(12.0, 0.6))
     threshold: float = 0.5
+    sure_threshold: float | None = None  # auto-mark's sure level; None: engine.settings.sure_threshold_for decides
     folder: str = ""  # where it was loaded from (not saved)
     extra: dict = field(default_factory=dict)  # training details for the model card and the GUI
 

@@ -126,3 +126,26 @@ def test_unchanged_library_reuses_the_cached_search(tmp_path: Path, embedder: Em
     generate_pixels((80, 60), "noise", seed=9).save(root / "new.png")  # a changed library searches again
     with pytest.raises(AssertionError, match="must not search"):
         scan(settings, embedder=embedder)
+
+
+def test_groups_carry_the_sure_level_of_the_model_or_the_setting(library: Path, embedder: Embedder, tmp_path) -> None:
+    spec = load_spec()
+    assert spec.sure_threshold is None  # the bundled model.json has none: halfway from its threshold to 1.0
+    result = scan(ScanSettings(roots=(str(library),), use_cache=False), embedder=embedder)
+    assert result.sure_threshold == pytest.approx(spec.threshold + (1 - spec.threshold) / 2)
+    assert result.groups and all(g.sure_threshold == result.sure_threshold for g in result.groups)
+    assert all(g.pair_scores for g in result.groups if not g.exact)
+    strict = scan(ScanSettings(roots=(str(library),), use_cache=False, sure_threshold=0.999), embedder=embedder)
+    assert {g.sure_threshold for g in strict.groups} == {0.999}
+    exact = scan(ScanSettings(roots=(str(library),), use_cache=False, exact_only=True))
+    assert exact.sure_threshold == 1.0 and not any(g.uncertain for g in exact.groups)
+
+
+def test_model_json_may_declare_its_sure_level(tmp_path: Path) -> None:
+    import json
+
+    from engine.model.weights import bundled_model_dir
+
+    raw = json.loads((bundled_model_dir() / "model.json").read_text())
+    (tmp_path / "model.json").write_text(json.dumps({**raw, "sure_threshold": 0.97}))
+    assert load_spec(tmp_path).sure_threshold == 0.97
