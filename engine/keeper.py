@@ -12,6 +12,7 @@ import os
 import re
 from collections.abc import Sequence
 from datetime import datetime
+from functools import lru_cache
 
 from engine.results import Member
 from engine.settings import DEFAULT_KEEP_RULES, KEEP_RULES
@@ -53,17 +54,18 @@ COPY_PATTERNS: tuple[re.Pattern[str], ...] = (
 CAMERA_FORMATS: frozenset[str] = frozenset({"JPEG", "HEIF"})
 """What cameras and phones write (as ``engine.imaging`` names formats); PNG, WebP, TIFF, GIF and BMP are exports."""
 
-_WORD_SPLIT = re.compile(r"[^0-9a-z]+")
+_COPY_WORDS_RX = re.compile(
+    r"(?<![0-9a-z])(?:" + "|".join(sorted(COPY_WORDS, key=len, reverse=True)) + r")(?![0-9a-z])"
+)
 
 
+@lru_cache(maxsize=1 << 16)
 def copy_marks(path: str) -> int:
-    """How many signs of a copy ``path`` carries in its folders and its name (case-insensitive); 0 for none."""
-    parts = [p for p in re.split(r"[\\/]", path) if p]
-    n = 0
-    for part in parts:
-        n += sum(w in COPY_WORDS for w in _WORD_SPLIT.split(part.lower()))
-        n += sum(len(rx.findall(part)) for rx in COPY_PATTERNS)
-    return n
+    """How many signs of a copy ``path`` carries in its folders and its name (case-insensitive); 0 for none.
+
+    One regular expression over the whole path (cached: the similarity slider regroups the same paths).
+    """
+    return len(_COPY_WORDS_RX.findall(path.lower())) + sum(len(rx.findall(path)) for rx in COPY_PATTERNS)
 
 
 def has_camera_exif(m: Member) -> bool:

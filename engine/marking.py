@@ -10,7 +10,7 @@ member below that level is flagged uncertain for review instead. The GUI and the
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, replace
 
 from engine.keeper import pick_keeper
@@ -50,7 +50,7 @@ def in_folders(path: str, folders: Iterable[str]) -> bool:
     return any(p.startswith(os.path.join(os.path.abspath(f), "")) for f in folders)
 
 
-def member_state(group: Group, marked: Iterable[str] | set[str], path: str) -> str:
+def member_state(group: Group, marked: Collection[str], path: str) -> str:
     """KEEP, MARKED or UNMARKED: the one state the tree and the cards show for ``path``."""
     if path == group.keeper:
         return KEEP

@@ -8,6 +8,7 @@ import json
 import os
 import sys
 from dataclasses import asdict
+from typing import TextIO
 
 from engine.cli.progressbar import ProgressBar
 from engine.discovery import BadRootError
@@ -191,7 +192,7 @@ def _n(count: int, one: str, many: str | None = None) -> str:
     return f"{count} {one if count == 1 else many or one + 's'}"
 
 
-def print_summary(result: ScanResult, out=None) -> None:
+def print_summary(result: ScanResult, out: TextIO | None = None) -> None:
     out = out if out is not None else sys.stdout  # looked up now: callers may have replaced it
 
     def say(text: str) -> None:
