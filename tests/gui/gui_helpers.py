@@ -32,12 +32,27 @@ def member(path, size, score=1.0, w=100, h=100):
 
 
 def groups():
-    """Three groups of made-up paths: a1 keeps a2; b2 keeps b1 (the reference) and b3; c1 and c2 are identical."""
-    g1 = Group((member("/x/a1.jpg", 500), member("/x/a2.jpg", 400, 0.9)), "/x/a1.jpg", "/x/a1.jpg")
+    """Three groups of made-up paths: a1 keeps a2; b2 keeps b1 (the reference) and b3; c1 and c2 are identical.
+
+    The scores between members are all above the groups' sure level (0.75), so auto-mark marks every non-keeper.
+    """
+    g1 = Group(
+        (member("/x/a1.jpg", 500), member("/x/a2.jpg", 400, 0.9)),
+        "/x/a1.jpg",
+        "/x/a1.jpg",
+        pair_scores=(PairScore("/x/a1.jpg", "/x/a2.jpg", 0.9),),
+        sure_threshold=0.75,
+    )
     g2 = Group(
         (member("/y/b1.jpg", 100), member("/y/b2.jpg", 1000, 0.8), member("/z/b3.jpg", 900, 0.95)),
         "/y/b1.jpg",
         "/y/b2.jpg",
+        pair_scores=(
+            PairScore("/y/b1.jpg", "/y/b2.jpg", 0.8),
+            PairScore("/y/b1.jpg", "/z/b3.jpg", 0.95),
+            PairScore("/y/b2.jpg", "/z/b3.jpg", 0.85),
+        ),
+        sure_threshold=0.75,
     )
     g3 = Group((member("/a/c1.jpg", 10), member("/a/c2.jpg", 10)), "/a/c1.jpg", "/a/c1.jpg", exact=True)
     return [g1, g2, g3]
