@@ -1,68 +1,49 @@
-"""Acting on marked files: send to the system trash or move to a folder (with undo), safely.
+"""Acting on marked files: trash, move, replace by hard or symbolic links, and Undo; safely, with a journal.
 
-Before touching a file its size and mtime_ns are compared with what the scan saw; a file that changed since is
-skipped with a message, never removed. An action that would remove every member of a group is refused before
-anything is touched, so the last copy always survives. Every action is appended to a JSON-lines log in the
-user data directory. The trash function is a parameter so tests can replace ``send2trash`` with a recorder.
+Safety, in the order it is checked: a group whose every member is marked is refused before anything is touched
+(:class:`LastCopyError`); a group none of whose unmarked members still matches the scan (gone, or changed size
+or mtime) has its marked files skipped, so the last copy outside the trash always survives; protected folders
+are never touched; each file is re-checked against the scan just before it is touched. Every step is
+journalled write-ahead in the action log (:mod:`engine.actionlog`); an action that cannot open its log touches
+nothing and says so per file. The steps themselves are in :mod:`engine.actions`, the crash recovery every
+action runs first in :mod:`engine.recovery`.
 """
 
 from __future__ import annotations
 
-import json
 import os
-import shutil
-import time
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field, replace
-from pathlib import Path
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import replace
 
-from engine.paths import data_dir
-from engine.progress import NULL_PROGRESS, Progress
-from engine.results import Group, Member, ScanResult
+from engine.actionlog import ActionLog, ActionLogError, default_log_path, done_records, new_batch_id, read_log
+from engine.actions import LinkOp, MoveOp, TrashFn, TrashOp, UndoOp, unchanged_reason
+from engine.progress import NULL_PROGRESS, Cancelled, Progress
+from engine.recovery import recover, recover_open
+from engine.results import ActionReport, Group, Member, Outcome, ScanResult
 
-TrashFn = Callable[[str], None]
-LOG_NAME = "actions.jsonl"
+__all__ = [
+    "ActionReport",
+    "LastCopyError",
+    "Outcome",
+    "TrashFn",
+    "default_log_path",
+    "link_files",
+    "move_files",
+    "read_log",
+    "recover",
+    "trash_files",
+    "unchanged_reason",
+    "undo",
+    "undo_last",
+    "undo_moves",
+    "without_paths",
+]
+BATCH = 64  # intents fsynced together: one fsync per batch, not per file
+LogPath = str | os.PathLike | None
 
 
 class LastCopyError(ValueError):
     """The marked files include every member of a group; nothing was touched."""
-
-
-@dataclass(frozen=True)
-class Outcome:
-    path: str
-    ok: bool
-    message: str = ""
-    dest: str | None = None  # where a moved file went
-
-
-@dataclass
-class ActionReport:
-    action: str  # "trash" | "move" | "undo-move"
-    outcomes: list[Outcome] = field(default_factory=list)
-
-    @property
-    def done(self) -> list[Outcome]:
-        return [o for o in self.outcomes if o.ok]
-
-    @property
-    def skipped(self) -> list[Outcome]:
-        return [o for o in self.outcomes if not o.ok]
-
-    @property
-    def moves(self) -> list[tuple[str, str]]:
-        """(original path, new path) of every file this action moved; what :func:`undo_moves` takes."""
-        return [(o.path, o.dest) for o in self.done if o.dest]
-
-
-def default_log_path() -> Path:
-    return data_dir() / LOG_NAME
-
-
-def default_trash(path: str) -> None:
-    from send2trash import send2trash
-
-    send2trash(path)
 
 
 def check_last_copies(groups: Iterable[Group], marked: Iterable[str]) -> None:
@@ -73,154 +54,241 @@ def check_last_copies(groups: Iterable[Group], marked: Iterable[str]) -> None:
             raise LastCopyError(f"refusing to remove every copy in the group of {g.keeper}; unmark at least one")
 
 
-def unchanged_reason(member: Member) -> str | None:
-    """Why ``member`` must not be touched (vanished or changed since the scan), or None when it is safe."""
-    try:
-        st = os.stat(member.path)
-    except FileNotFoundError:
-        return "no longer exists"
-    except OSError as exc:
-        return f"cannot be read ({exc.strerror or exc})"
-    if st.st_size != member.size or st.st_mtime_ns != member.mtime_ns:
-        return "changed since the scan (size or modification time differ); not touched"
-    return None
+def in_folder(path: str, folder: str) -> bool:
+    return os.path.abspath(path).startswith(os.path.join(os.path.abspath(folder), ""))
 
 
 def _protected_reason(path: str, protected: Sequence[str]) -> str | None:
     for folder in protected:
-        folder = os.path.join(os.path.abspath(folder), "")
-        if os.path.abspath(path).startswith(folder):
-            return f"is in the protected folder {folder.rstrip(os.sep)}"
+        if in_folder(path, folder):
+            return f"is in the protected folder {os.path.abspath(folder)}"
     return None
 
 
-def _log(entries: list[dict], log_path: str | os.PathLike | None) -> None:
-    if not entries:
-        return
-    path = Path(log_path) if log_path is not None else default_log_path()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "a", encoding="utf-8", errors="surrogateescape") as fh:
-        for e in entries:
-            fh.write(json.dumps(e, ensure_ascii=False) + "\n")
+def stayers_reasons(groups: Sequence[Group], acted: Iterable[str]) -> dict[str, str]:
+    """path -> why it must be skipped, for acted-on members of a group none of whose other members still
+    matches the scan, and for members of no group (nothing to check the last-copy rule against)."""
+    acted = set(acted)
+    reasons: dict[str, str] = {}
+    grouped: set[str] = set()
+    for g in groups:
+        mine = [m.path for m in g.members if m.path in acted]
+        grouped.update(mine)
+        stay = [m for m in g.members if m.path not in acted]
+        if not mine or not stay:
+            continue
+        why = [unchanged_reason(m) for m in stay]
+        if all(why):
+            first = f"{stay[0].path} {why[0]}" + (f" (and {len(stay) - 1} more)" if len(stay) > 1 else "")
+            for p in mine:
+                reasons[p] = f"not touched: no copy that stays in its group still matches the scan ({first})"
+    for p in acted - grouped:
+        reasons[p] = "not touched: it is in none of the groups given, so its last-copy rule cannot be checked"
+    return reasons
 
 
-def _entry(action: str, o: Outcome) -> dict:
-    e = {
-        "time": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-        "action": action,
-        "path": o.path,
-        "status": "done" if o.ok else "skipped",
-    }
-    if o.dest:
-        e["dest"] = o.dest
-    if o.message:
-        e["message"] = o.message
-    return e
+def _member_precheck(groups: Sequence[Group], protected: Sequence[str]) -> Callable[[list[Member]], dict]:
+    def precheck(batch: list[Member]) -> dict[str, str]:
+        reasons = stayers_reasons(groups, (m.path for m in batch))
+        for m in batch:
+            why = reasons.get(m.path) or _protected_reason(m.path, protected) or unchanged_reason(m)
+            if why:
+                reasons[m.path] = why
+        return reasons
+
+    return precheck
 
 
-def _run(
-    action: str,
-    members: Sequence[Member],
-    groups: Iterable[Group],
-    protected: Sequence[str],
-    log_path,
-    progress: Progress,
-    act: Callable[[Member], Outcome],
-) -> ActionReport:
-    check_last_copies(groups, (m.path for m in members))
-    report = ActionReport(action)
+def _act(op, items: Sequence, precheck, log_path: LogPath, progress: Progress, dry_run: bool = False) -> ActionReport:
+    """Check, journal and perform ``op`` on ``items`` batch by batch; every item ends with one outcome."""
+    report = ActionReport(op.action, dry_run=dry_run)
+    log = None
+    if not dry_run:
+        try:
+            log = ActionLog.open(log_path)
+            report.recovered = recover_open(log)
+        except ActionLogError as exc:
+            if log is not None:
+                log.close()
+            report.outcomes = [Outcome(op.path_of(i), False, f"{op.path_of(i)} not touched: {exc}") for i in items]
+            return report
     try:
-        for n, m in enumerate(members):
-            progress.report(action, n, len(members))
-            reason = _protected_reason(m.path, protected) or unchanged_reason(m)
-            if reason:
-                report.outcomes.append(Outcome(m.path, False, f"{m.path} {reason}"))
-                continue
-            try:
-                report.outcomes.append(act(m))
-            except OSError as exc:
-                report.outcomes.append(Outcome(m.path, False, f"{m.path}: {exc.strerror or exc}"))
-        progress.report(action, len(members), len(members))
-    finally:  # a cancelled action still logs what it did
-        _log([_entry(action, o) for o in report.outcomes], log_path)
+        batch_id = new_batch_id()
+        for start in range(0, len(items), BATCH):
+            _act_batch(op, items[start : start + BATCH], start, batch_id, precheck, log, report, progress, len(items))
+        progress.report(op.action, len(items), len(items))
+    except ActionLogError as exc:
+        seen = {o.path for o in report.outcomes}
+        report.outcomes += [
+            Outcome(p, False, f"{p} not touched: {exc}") for p in map(op.path_of, items) if p not in seen
+        ]
+    finally:
+        if log is not None:
+            log.close()
     return report
+
+
+def _act_batch(op, batch, start, batch_id, precheck, log, report, progress, total) -> None:
+    reasons = precheck(batch)
+    planned: list[dict] = []
+    for n, item in enumerate(batch, start):
+        path = op.path_of(item)
+        why = reasons.get(path) or op.check(item)
+        if why:
+            report.outcomes.append(Outcome(path, False, f"{path} {why}"))
+            if log is not None:
+                log.write(
+                    {"batch": batch_id, "n": n, "action": op.action, "status": "skipped", "path": path, "message": why}
+                )
+            continue
+        intent = {
+            "batch": batch_id,
+            "n": n,
+            "action": op.action,
+            "status": "intent",
+            **op.plan(item, f"{batch_id}-{n}"),
+        }
+        if log is None:  # dry run
+            report.outcomes.append(Outcome(path, True, f"{path} {op.describe(intent)}", intent.get("dest"), intent))
+        else:
+            log.write(intent)
+            planned.append(intent)
+    if log is None:
+        return
+    log.sync()  # the intents are durable before any file of the batch is touched
+    for k, intent in enumerate(planned):
+        try:
+            progress.report(op.action, len(report.outcomes), total)
+        except Cancelled:
+            for rest in planned[k:]:
+                log.write({**_closing(rest), "status": "rolled-back", "message": "cancelled before it was touched"})
+            raise
+        outcome, log_error = _perform(op, intent, log)
+        report.outcomes.append(outcome)
+        if log_error is not None:
+            raise log_error
+
+
+def _closing(intent: dict) -> dict:
+    undoes = {"undoes": intent["undoes"]} if "undoes" in intent else {}
+    return {"batch": intent["batch"], "n": intent["n"], "action": intent["action"], "path": intent["path"], **undoes}
+
+
+def _perform(op, intent: dict, log: ActionLog) -> tuple[Outcome, ActionLogError | None]:
+    """Do one planned step; a done line the log refuses still reports the file as done (it was), then stops."""
+    path = intent["path"]
+    why = op.recheck(intent)
+    try:
+        if why:
+            raise OSError(why)
+        fields = op.perform(intent)
+    except OSError as exc:
+        message = why or f"not touched: {exc.strerror or exc}"
+        log.write({**_closing(intent), "status": "failed", "message": message})
+        return Outcome(path, False, f"{path} {message}"), None
+    done = {**_closing(intent), "status": "done", **fields}
+    record = {**intent, **done} if op.action != "undo" else None
+    try:
+        log.write(done)
+    except ActionLogError as exc:
+        note = f"{path}: done, but {exc}; the next start records it from its intent"
+        return Outcome(path, True, note, fields.get("dest"), record), exc
+    return Outcome(path, True, dest=fields.get("dest"), record=record), None
 
 
 def trash_files(
     members: Sequence[Member],
-    groups: Iterable[Group] = (),
+    groups: Sequence[Group],
     *,
     trash: TrashFn | None = None,
     protected: Sequence[str] = (),
-    log_path: str | os.PathLike | None = None,
+    log_path: LogPath = None,
     progress: Progress = NULL_PROGRESS,
+    dry_run: bool = False,
 ) -> ActionReport:
-    """Send ``members`` to the system trash. ``groups`` are checked so no group loses its last member."""
-    trash = trash or default_trash
-
-    def act(m: Member) -> Outcome:
-        trash(m.path)
-        return Outcome(m.path, True)
-
-    return _run("trash", members, groups, protected, log_path, progress, act)
-
-
-def _free_name(folder: Path, name: str) -> Path:
-    target = folder / name
-    stem, suffix = os.path.splitext(name)
-    n = 1
-    while target.exists() or target.is_symlink():
-        target = folder / f"{stem} ({n}){suffix}"
-        n += 1
-    return target
+    """Send ``members`` to the system trash; ``groups`` (required) guard the last copy of each."""
+    check_last_copies(groups, (m.path for m in members))
+    return _act(TrashOp(trash), list(members), _member_precheck(groups, protected), log_path, progress, dry_run)
 
 
 def move_files(
     members: Sequence[Member],
     dest_dir: str | os.PathLike,
-    groups: Iterable[Group] = (),
+    groups: Sequence[Group],
     *,
+    roots: Sequence[str] | None = None,
     protected: Sequence[str] = (),
-    log_path: str | os.PathLike | None = None,
+    log_path: LogPath = None,
     progress: Progress = NULL_PROGRESS,
+    dry_run: bool = False,
 ) -> ActionReport:
-    """Move ``members`` into ``dest_dir`` (names kept, ``name (1).jpg`` on a clash); undo with :func:`undo_moves`."""
-    folder = Path(dest_dir)
-    folder.mkdir(parents=True, exist_ok=True)
+    """Move ``members`` into ``dest_dir``, never overwriting (``name (1).jpg`` on a clash).
 
-    def act(m: Member) -> Outcome:
-        target = _free_name(folder, os.path.basename(m.path))
-        shutil.move(m.path, target)
-        return Outcome(m.path, True, dest=str(target))
-
-    return _run("move", members, groups, protected, log_path, progress, act)
+    Without ``roots`` the files land side by side; with them each keeps its path below the root it was scanned
+    under (a file under none of them lands at the top).
+    """
+    check_last_copies(groups, (m.path for m in members))
+    op = MoveOp(os.fspath(dest_dir), roots)
+    return _act(op, list(members), _member_precheck(groups, protected), log_path, progress, dry_run)
 
 
-def undo_moves(moves: Sequence[tuple[str, str]], *, log_path: str | os.PathLike | None = None) -> ActionReport:
+def link_targets(groups: Sequence[Group], acted: Iterable[str]) -> dict[str, Member]:
+    """For each acted-on member, the copy its link will point to: the keeper, or (if the keeper is acted on
+    too) the first other member that stays and still matches the scan."""
+    acted = set(acted)
+    targets: dict[str, Member] = {}
+    for g in groups:
+        stay = [m for m in g.members if m.path not in acted]
+        stay.sort(key=lambda m: (m.path != g.keeper, unchanged_reason(m) is not None))
+        if stay:
+            targets.update({m.path: stay[0] for m in g.members if m.path in acted})
+    return targets
+
+
+def link_files(
+    members: Sequence[Member],
+    groups: Sequence[Group],
+    *,
+    kind: str = "hardlink",
+    relative: bool = False,
+    include_near: bool = False,
+    trash: TrashFn | None = None,
+    protected: Sequence[str] = (),
+    log_path: LogPath = None,
+    progress: Progress = NULL_PROGRESS,
+    dry_run: bool = False,
+) -> ActionReport:
+    """Replace each of ``members`` by a ``kind`` ("hardlink" | "symlink") link to the copy that stays in its group.
+
+    Byte-identical copies only, unless ``include_near``: then a file that differs goes to the trash first.
+    """
+    check_last_copies(groups, (m.path for m in members))
+    op = LinkOp(kind, link_targets(groups, (m.path for m in members)), relative, include_near, trash)
+    return _act(op, list(members), _member_precheck(groups, protected), log_path, progress, dry_run)
+
+
+def undo(records: Iterable[Mapping], *, log_path: LogPath = None, progress: Progress = NULL_PROGRESS) -> ActionReport:
+    """Put back what done records say was moved, trashed (to a known place) or replaced by a link.
+
+    Takes ``ActionReport.undoable`` or records from the log (:func:`undo_last`). A file whose old place is taken
+    again, or that changed where it went, is left where it is, with a message.
+    """
+    items = [dict(r) for r in records]
+    return _act(UndoOp(), items, lambda _batch: {}, log_path, progress)
+
+
+def undo_last(*, log_path: LogPath = None, progress: Progress = NULL_PROGRESS) -> ActionReport:
+    """Undo the latest action in the log that has something left to undo (after recovering, so a crashed
+    action's finished files count)."""
+    recover(log_path)
+    return undo(done_records(read_log(log_path)), log_path=log_path, progress=progress)
+
+
+def undo_moves(moves: Sequence[tuple[str, str]], *, log_path: LogPath = None) -> ActionReport:
     """Move files back to where they were; a file whose original place is taken again is left where it is."""
-    report = ActionReport("undo-move")
-    for original, moved in moves:
-        if not os.path.lexists(moved):
-            report.outcomes.append(Outcome(moved, False, f"{moved} is no longer there"))
-        elif os.path.lexists(original):
-            report.outcomes.append(Outcome(moved, False, f"{original} exists again; {moved} left where it is"))
-        else:
-            try:
-                os.makedirs(os.path.dirname(original), exist_ok=True)
-                shutil.move(moved, original)
-                report.outcomes.append(Outcome(moved, True, dest=original))
-            except OSError as exc:
-                report.outcomes.append(Outcome(moved, False, f"{moved}: {exc.strerror or exc}"))
-    _log([_entry("undo-move", o) for o in report.outcomes], log_path)
+    report = undo(({"action": "move", "path": a, "dest": b} for a, b in moves), log_path=log_path)
+    report.action = "undo-move"
     return report
-
-
-def read_log(log_path: str | os.PathLike | None = None) -> list[dict]:
-    path = Path(log_path) if log_path is not None else default_log_path()
-    if not path.exists():
-        return []
-    with open(path, encoding="utf-8", errors="surrogateescape") as fh:
-        return [json.loads(line) for line in fh if line.strip()]
 
 
 def without_paths(result: ScanResult, paths: Iterable[str]) -> ScanResult:

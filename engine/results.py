@@ -124,3 +124,40 @@ class ScanResult:
     duplicates: frozenset = frozenset()
     not_duplicates: frozenset = frozenset()
     sure_threshold: float = 1.0  # auto-mark's sure level for this scan's model (engine.settings.sure_threshold_for)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a file action did to one file (``ok``), or why it left it alone (``message``)."""
+
+    path: str
+    ok: bool
+    message: str = ""
+    dest: str | None = None  # where a moved / trashed / restored file went (trash: only where it can be known)
+    record: dict | None = field(default=None, compare=False, repr=False)  # the done record, what Undo takes
+
+
+@dataclass
+class ActionReport:
+    action: str  # "trash" | "move" | "hardlink" | "symlink" | "undo" | "undo-move"
+    outcomes: list[Outcome] = field(default_factory=list)
+    recovered: list[Outcome] = field(default_factory=list)  # what an earlier, interrupted action left, now settled
+    dry_run: bool = False
+
+    @property
+    def done(self) -> list[Outcome]:
+        return [o for o in self.outcomes if o.ok]
+
+    @property
+    def skipped(self) -> list[Outcome]:
+        return [o for o in self.outcomes if not o.ok]
+
+    @property
+    def moves(self) -> list[tuple[str, str]]:
+        """(original path, new path) of every file this action moved; what ``undo_moves`` takes."""
+        return [(o.path, o.dest) for o in self.done if o.dest and self.action == "move"]
+
+    @property
+    def undoable(self) -> list[dict]:
+        """The done records Undo can act on (``engine.fileops.undo``)."""
+        return [o.record for o in self.done if o.record is not None and not self.dry_run]

@@ -8,7 +8,17 @@ from pathlib import Path
 import pytest
 
 from engine import fileops
-from engine.fileops import LastCopyError, move_files, read_log, trash_files, undo_moves, without_paths
+from engine.fileops import (
+    LastCopyError,
+    link_files,
+    move_files,
+    read_log,
+    trash_files,
+    undo,
+    undo_last,
+    undo_moves,
+    without_paths,
+)
 from engine.results import Group, Member, PairScore, ScanResult
 
 
@@ -51,7 +61,10 @@ def test_trash_sends_marked_files_and_logs(group, tmp_path):
     assert [o.path for o in report.done] == rec.paths and not report.skipped
     assert os.path.exists(group.keeper)
     log = read_log()
-    assert [(e["action"], e["path"], e["status"]) for e in log] == [("trash", p, "done") for p in rec.paths]
+    steps = [(e["action"], e["path"], e["status"]) for e in log]
+    assert steps == [("trash", p, s) for s in ("intent",) for p in rec.paths] + [
+        ("trash", p, "done") for p in rec.paths
+    ]
     assert fileops.default_log_path() == tmp_path / "data" / "actions.jsonl"
 
 
@@ -74,7 +87,7 @@ def test_changed_or_vanished_file_is_skipped_not_touched(group):
     assert os.path.exists(changed.path)
     assert {o.path for o in report.skipped} == {changed.path, vanished.path}
     assert "changed since the scan" in next(o.message for o in report.skipped if o.path == changed.path)
-    assert [e["status"] for e in read_log()] == ["skipped", "skipped"]
+    assert [e["status"] for e in read_log()] == ["skipped", "skipped"]  # nothing was meant to be touched
 
 
 def test_same_size_new_mtime_is_a_change(group):
@@ -105,7 +118,9 @@ def test_move_and_undo(group, tmp_path):
     assert len(undo.done) == 2
     assert all(os.path.exists(m.path) for m in group.members)
     assert (dest / "b.jpg").read_bytes() == b"already here"
-    assert [e["action"] for e in read_log()] == ["move", "move", "undo-move", "undo-move"]
+    assert [(e["action"], e["status"]) for e in read_log()] == [("move", "intent")] * 2 + [("move", "done")] * 2 + [
+        ("undo-move", "intent")
+    ] * 2 + [("undo-move", "done")] * 2
 
 
 def test_undo_leaves_file_when_original_place_is_taken(group, tmp_path):
@@ -132,3 +147,117 @@ def test_without_paths_promotes_a_byte_copy(tmp_path):
     assert a.path not in out.catalog
     assert out.catalog[b.path].exact_of is None and out.catalog[c.path].exact_of == b.path
     assert out.pairs == (PairScore(c.path, d.path, 0.9),)
+
+
+# ---- issue 12 item 3: the last-copy rule re-checks the members that stay ----------------------------------------
+
+
+def test_keeper_gone_after_the_scan_refuses_the_group(group):
+    rec = Recorder()
+    keeper, marked = group.members[0], group.members[1]
+    two = Group((keeper, marked), keeper.path, keeper.path, True)
+    os.remove(keeper.path)
+    report = trash_files([marked], [two], trash=rec)
+    assert rec.paths == [] and os.path.exists(marked.path)
+    assert "no copy that stays in its group still matches the scan" in report.skipped[0].message
+    assert keeper.path in report.skipped[0].message
+
+
+def test_keeper_edited_after_the_scan_refuses_the_group(group, tmp_path):
+    keeper, marked = group.members[0], group.members[1]
+    two = Group((keeper, marked), keeper.path, keeper.path, True)
+    with open(keeper.path, "ab") as fh:
+        fh.write(b" edited")
+    report = move_files([marked], tmp_path / "moved", [two])
+    assert not report.done and os.path.exists(marked.path) and not (tmp_path / "moved" / "b.jpg").exists()
+    assert "changed since the scan" in report.skipped[0].message
+
+
+def test_one_unchanged_member_that_stays_is_enough(group):
+    rec = Recorder()
+    os.remove(group.members[0].path)  # the keeper is gone, but c stays and still matches
+    report = trash_files(group.members[1:2], [group], trash=rec)
+    assert rec.paths == [group.members[1].path] and report.done
+
+
+def test_groups_are_required_and_a_member_of_no_group_is_not_touched(group):
+    with pytest.raises(TypeError):
+        trash_files(group.members[1:], trash=Recorder())  # type: ignore[call-arg]
+    rec = Recorder()
+    report = trash_files(group.members[1:2], [], trash=rec)
+    assert rec.paths == [] and "none of the groups given" in report.skipped[0].message
+
+
+# ---- links, and Undo of every kind ------------------------------------------------------------------------------
+
+
+def test_hardlink_replaces_byte_copies_and_undo_gives_each_its_own_bytes_back(group):
+    keeper = group.members[0]
+    report = link_files(group.members[1:], [group], kind="hardlink")
+    assert len(report.done) == 2
+    ino = os.stat(keeper.path).st_ino
+    assert all(os.stat(m.path).st_ino == ino for m in group.members)
+    assert not [n for n in os.listdir(os.path.dirname(keeper.path)) if n.startswith(".doppel-")]
+    back = undo(report.undoable)
+    assert len(back.done) == 2
+    for m in group.members[1:]:
+        st = os.stat(m.path)
+        assert st.st_ino != ino and st.st_mtime_ns == m.mtime_ns and Path(m.path).read_bytes() == b"same bytes"
+
+
+def test_symlink_relative_and_absolute(group):
+    report = link_files(group.members[1:2], [group], kind="symlink", relative=True)
+    assert report.done
+    assert os.readlink(group.members[1].path) == "a.jpg"
+    report = link_files(group.members[2:3], [group], kind="symlink")
+    assert os.readlink(group.members[2].path) == group.keeper
+    assert all(Path(m.path).read_bytes() == b"same bytes" for m in group.members)
+
+
+def test_a_near_duplicate_is_not_linked_unless_asked_and_then_its_bytes_go_to_the_trash(tmp_path, freedesktop_trash):
+    keeper = member(write(tmp_path / "lib" / "k.jpg", b"keeper pixels"))
+    near = member(write(tmp_path / "lib" / "n.jpg", b"other pixels!"))
+    g = Group((keeper, near), keeper.path, keeper.path, False)
+    report = link_files([near], [g], kind="hardlink")
+    assert "near-duplicate" in report.skipped[0].message and Path(near.path).read_bytes() == b"other pixels!"
+    report = link_files([near], [g], kind="hardlink", include_near=True)
+    trashed = report.done[0].dest
+    assert trashed and Path(trashed).read_bytes() == b"other pixels!"
+    assert os.path.samefile(near.path, keeper.path)
+    back = undo(report.undoable)
+    assert back.done and Path(near.path).read_bytes() == b"other pixels!" and not os.path.exists(trashed)
+    assert not os.listdir(freedesktop_trash / "info")
+
+
+def test_trash_records_its_place_and_undo_restores_it(group, freedesktop_trash):
+    report = trash_files(group.members[1:], [group])
+    places = [o.dest for o in report.done]
+    assert all(p and p.startswith(str(freedesktop_trash / "files")) for p in places)
+    assert [e.get("dest") for e in read_log() if e["status"] == "done"] == places
+    back = undo_last()
+    assert len(back.done) == 2 and all(os.path.exists(m.path) for m in group.members)
+    assert not os.listdir(freedesktop_trash / "files") and not os.listdir(freedesktop_trash / "info")
+    assert not undo_last().outcomes  # nothing left to undo
+
+
+def test_dry_run_touches_nothing_and_logs_nothing(group, tmp_path):
+    for act in (
+        lambda: trash_files(group.members[1:], [group], trash=Recorder(), dry_run=True),
+        lambda: move_files(group.members[1:], tmp_path / "to", [group], dry_run=True),
+        lambda: link_files(group.members[1:], [group], kind="hardlink", dry_run=True),
+    ):
+        report = act()
+        assert len(report.done) == 2 and "would" in report.done[0].message and not report.undoable
+    assert all(Path(m.path).read_bytes() == b"same bytes" for m in group.members)
+    assert len({os.stat(m.path).st_ino for m in group.members}) == 3
+    assert not (tmp_path / "to").exists() and read_log() == []
+
+
+def test_move_keeps_the_tree_below_the_scanned_root(tmp_path):
+    keep = member(write(tmp_path / "lib" / "a" / "x.jpg", b"x"))
+    dup = member(write(tmp_path / "lib" / "b" / "c" / "x.jpg", b"x"))
+    g = Group((keep, dup), keep.path, keep.path, True)
+    write(tmp_path / "to" / "b" / "c" / "x.jpg", b"there before")
+    report = move_files([dup], tmp_path / "to", [g], roots=[str(tmp_path / "lib")])
+    assert report.done[0].dest == str(tmp_path / "to" / "b" / "c" / "x (1).jpg")
+    assert (tmp_path / "to" / "b" / "c" / "x.jpg").read_bytes() == b"there before"

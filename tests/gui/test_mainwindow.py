@@ -49,7 +49,7 @@ def test_scan_review_automark_and_trash(qtbot, window, photos, trash):
     for g in groups:  # every group kept exactly one file
         assert sum(os.path.exists(p) for p in g) == 1
     assert window.model.rowCount() == 0 and not window.model.marked
-    assert [e["action"] for e in read_log()] == ["trash"] * 3
+    assert [(e["action"], e["status"]) for e in read_log()] == [("trash", "intent")] * 3 + [("trash", "done")] * 3
 
 
 def test_keyboard_marks_and_compare(qtbot, window, photos):
