@@ -6,7 +6,7 @@ import multiprocessing
 import sys
 from pathlib import Path
 
-SUBCOMMANDS = ("scan", "label", "train", "finetune", "models")
+SUBCOMMANDS = ("scan", "apply", "undo", "label", "train", "finetune", "models")
 
 
 def app_dir() -> Path:

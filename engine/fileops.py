@@ -280,8 +280,10 @@ def undo(records: Iterable[Mapping], *, log_path: LogPath = None, progress: Prog
 def undo_last(*, log_path: LogPath = None, progress: Progress = NULL_PROGRESS) -> ActionReport:
     """Undo the latest action in the log that has something left to undo (after recovering, so a crashed
     action's finished files count)."""
-    recover(log_path)
-    return undo(done_records(read_log(log_path)), log_path=log_path, progress=progress)
+    settled = recover(log_path)
+    report = undo(done_records(read_log(log_path)), log_path=log_path, progress=progress)
+    report.recovered[:0] = settled
+    return report
 
 
 def undo_moves(moves: Sequence[tuple[str, str]], *, log_path: LogPath = None) -> ActionReport:

@@ -183,6 +183,7 @@ def test_exact_only_needs_no_model(library: Path, tmp_path: Path) -> None:
     assert [sorted(os.path.basename(m["path"]) for m in g["members"]) for g in doc["groups"]] == [
         ["copy of original.jpg", "original.jpg"]
     ]
+    assert doc["roots"] == [str(library)]  # what `apply --action move` keeps the tree below
 
 
 def test_a_bare_folder_means_scan(library: Path) -> None:

@@ -1,4 +1,7 @@
-"""Command-line interface: ``python main.py scan|label|models|train|finetune ...``; headless, never imports the GUI."""
+"""Command-line interface: ``python main.py scan|apply|undo|label|models|train|finetune ...``.
+
+Headless, never imports the GUI.
+"""
 
 from __future__ import annotations
 
@@ -6,11 +9,13 @@ import argparse
 import sys
 from collections.abc import Sequence
 
+from engine.cli import apply as apply_cmd
 from engine.cli import label as label_cmd
 from engine.cli import models as models_cmd
 from engine.cli import scan as scan_cmd
+from engine.cli import undo as undo_cmd
 
-COMMANDS = {"scan": scan_cmd, "label": label_cmd, "models": models_cmd}
+COMMANDS = {"scan": scan_cmd, "apply": apply_cmd, "undo": undo_cmd, "label": label_cmd, "models": models_cmd}
 
 
 def _optional_commands() -> None:

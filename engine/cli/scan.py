@@ -7,6 +7,7 @@ import csv
 import json
 import os
 import sys
+from collections.abc import Sequence
 from dataclasses import asdict
 from typing import TextIO
 
@@ -123,7 +124,7 @@ def run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         if args.pairs_csv:
             write_pairs_csv(result, args.pairs_csv)
         if args.groups_json:
-            write_groups_json(result, args.groups_json)
+            write_groups_json(result, args.groups_json, settings.roots)
     except OSError as exc:
         print(f"doppel: error: cannot write output: {exc}", file=sys.stderr)
         return 2
@@ -147,8 +148,10 @@ def write_pairs_csv(result: ScanResult, path: str) -> None:
             w.writerow([p.a, p.b, f"{p.score:.6f}"])
 
 
-def groups_document(result: ScanResult) -> dict:
+def groups_document(result: ScanResult, roots: Sequence[str] = ()) -> dict:
+    """What ``--groups-json`` writes and ``apply`` reads back (``roots``: the scanned folders, absolute)."""
     return {
+        "roots": [os.path.abspath(r) for r in roots],
         "threshold": result.threshold,
         "sure_threshold": result.sure_threshold,
         "model_id": result.model_id,
@@ -169,9 +172,9 @@ def groups_document(result: ScanResult) -> dict:
     }
 
 
-def write_groups_json(result: ScanResult, path: str) -> None:
+def write_groups_json(result: ScanResult, path: str, roots: Sequence[str] = ()) -> None:
     with _open_out(path) as f:
-        json.dump(groups_document(result), f, indent=1)
+        json.dump(groups_document(result, roots), f, indent=1)
 
 
 def _mb(n: int) -> str:

@@ -1,9 +1,9 @@
-"""Fault injection with real kill -9 (issue 12 item 4).
+"""Fault injection with real kill -9 (issue 12 item 4, issue 14's apply crash test).
 
-A child process (crash_child.py) moves, moves across file systems (os.rename raising EXDEV) or trashes (into a
-freedesktop trash under tmp_path), and SIGKILLs itself at a chosen step. Afterwards every file exists exactly
-once with its bytes, recovery closes every open intent, every file that moved is in the log, and Undo restores
-all.
+A child process (crash_child.py) moves, moves across file systems (os.rename raising EXDEV), trashes (into a
+freedesktop trash under tmp_path) or replaces by links, and SIGKILLs itself at a chosen step. Afterwards every
+file exists exactly once with its bytes, every path of a link action holds its old bytes or a valid link even
+before recovery, recovery closes every open intent, every file that moved is in the log, and Undo restores all.
 """
 
 from __future__ import annotations
@@ -112,3 +112,22 @@ def test_kill_9_mid_action_loses_nothing_and_undo_restores_all(
     back = undo_last()
     assert not back.skipped
     assert {p: Path(p).read_bytes() for p in before} == before
+
+
+@pytest.mark.parametrize(("kind", "kill", "at"), [("hardlink", "rename-before", 2), ("symlink", "rename-after", 3)])
+def test_kill_9_mid_apply_leaves_old_bytes_or_a_valid_link(tmp_path, monkeypatch, kind, kill, at):
+    """Issue 14: through ``main.py apply``; each path holds its bytes at every moment, recovery or not."""
+    monkeypatch.setenv("DOPPEL_DATA_DIR", str(tmp_path / "data"))
+    groups = make_groups(tmp_path, 4, exact=True)
+    before = {m.path: Path(m.path).read_bytes() for g in groups for m in g.members}
+    spec_file = write_groups_json(groups, tmp_path / "groups.json")
+    out = run_child(tmp_path, groups=str(spec_file), action=kind, cli=True, kill=kill, at=at)
+    assert out.returncode == -signal.SIGKILL, out.stderr
+    assert {p: Path(p).read_bytes() for p in before} == before
+    links = [p for p in before if os.path.islink(p) or os.stat(p).st_nlink > 1]
+    assert links and len(links) < len(before)
+    recover()
+    assert not list(tmp_path.rglob(".doppel-*")) and open_intents(read_log()) == []
+    undo_last()
+    assert {p: Path(p).read_bytes() for p in before} == before
+    assert not [p for p in before if os.path.islink(p) or os.stat(p).st_nlink > 1]
