@@ -23,6 +23,7 @@ from engine.results import ActionReport, Group, Member, Outcome, ScanResult
 
 __all__ = [
     "ActionReport",
+    "byte_copies",
     "LastCopyError",
     "Outcome",
     "TrashFn",
@@ -243,6 +244,21 @@ def link_targets(groups: Sequence[Group], acted: Iterable[str]) -> dict[str, Mem
         if stay:
             targets.update({m.path: stay[0] for m in g.members if m.path in acted})
     return targets
+
+
+def byte_copies(groups: Sequence[Group], marked: Iterable[str]) -> set[str]:
+    """The marked paths the scan found byte-identical to the copy their link would point to: what a link action
+    will replace (it compares the bytes again before it does; a confirmation uses this to warn about the rest)."""
+    marked = set(marked)
+    targets = link_targets(groups, marked)
+    found = set()
+    for g in groups:
+        rep = {m.path: m.exact_of or m.path for m in g.members}
+        for m in g.members:
+            t = targets.get(m.path)
+            if m.path in marked and t is not None and (g.exact or rep[m.path] == rep[t.path]):
+                found.add(m.path)
+    return found
 
 
 def link_files(

@@ -67,6 +67,7 @@ class MainWindow(QMainWindow):
         self.model.marksChanged.connect(self._update_summary)
         self._update_summary()
         self._set_scanning(False)
+        self.file_actions.recover()  # finish or roll back what a crash interrupted, before anything else acts
         self.resize(1280, 820)
 
     @property
@@ -164,6 +165,8 @@ class MainWindow(QMainWindow):
             (a.clear_marks, marks.clear_marks),
             (a.trash, files.trash_marked),
             (a.move, files.move_marked),
+            (a.hardlink, lambda: files.link_marked("hardlink")),
+            (a.symlink, lambda: files.link_marked("symlink")),
             (a.undo, files.undo_move),
             (a.compare, pairs.open_compare),
             (a.not_duplicate, lambda: pairs.label_current(False)),

@@ -28,12 +28,15 @@ SHORTCUTS = [
     ("Ctrl+Shift+M", "Clear all marks"),
     ("Ctrl+Del", "Move marked files to the trash"),
     ("Ctrl+Shift+V", "Move marked files to a folder"),
-    ("Ctrl+Z", "Undo the last move"),
+    ("Ctrl+Z", "Undo the last move, trash or link replacement"),
     ("In compare: F / 1 / + / -", "Fit / 100% / zoom in / zoom out"),
     ("In compare: S / X / D", "Swap sides / flicker / difference"),
     ("In compare: N / Y / Esc", "Not a duplicate / is a duplicate / close"),
 ]
-ABOUT = "Doppel finds duplicate and near-duplicate photos.\nRemoved files go to the system trash; moves can be undone."
+ABOUT = (
+    "Doppel finds duplicate and near-duplicate photos.\n"
+    "Removed files go to the system trash; moves, trash and link replacements can be undone."
+)
 
 
 def shortcuts_html() -> str:
@@ -57,6 +60,8 @@ class MenuActions:
     clear_marks: QAction
     trash: QAction
     move: QAction
+    hardlink: QAction
+    symlink: QAction
     undo: QAction
     compare: QAction
     not_duplicate: QAction
@@ -107,7 +112,11 @@ def build_menus(window: QMainWindow) -> MenuActions:
     a = mb.addMenu("&Actions")
     trash = _action(w, a, "Move marked to trash…", "Ctrl+Del")
     move = _action(w, a, "Move marked to folder…", "Ctrl+Shift+V")
-    undo = _action(w, a, "Undo move", QKeySequence.StandardKey.Undo)
+    a.addSeparator()
+    hardlink = _action(w, a, "Replace with hard links…", tip="Byte-identical copies become hard links to the kept copy")
+    symlink = _action(w, a, "Replace with symbolic links…", tip="Byte-identical copies become links to the kept copy")
+    a.addSeparator()
+    undo = _action(w, a, "Undo", QKeySequence.StandardKey.Undo, tip="Undo the last move, trash or link replacement")
     undo.setEnabled(False)
 
     p = mb.addMenu("&Pair")
@@ -127,7 +136,7 @@ def build_menus(window: QMainWindow) -> MenuActions:
     return MenuActions(
         add_folder=add_folder, scan=scan, cancel_scan=cancel_scan, preferences=preferences, problems=problems,
         toggle_mark=toggle_mark, mark=mark, keep=keep, auto_mark=auto_mark, clear_marks=clear_marks,
-        trash=trash, move=move, undo=undo,
+        trash=trash, move=move, hardlink=hardlink, symlink=symlink, undo=undo,
         compare=compare, not_duplicate=not_duplicate, is_duplicate=is_duplicate,
         improve=improve, versions=versions,
         rule_combo=rule_combo, auto_mark_button=auto_mark_button,

@@ -1,7 +1,8 @@
-"""Trash / move / undo of the marked files, on the task runner so the GUI never waits on the disk.
+"""Trash / move / replace by links / undo of the marked files, on the task runner so the GUI never waits on the disk.
 
-The work is in ``engine.fileops``, which re-checks each file against the scan first and never removes the last
-member of a group; a file it leaves alone is listed in the Messages panel.
+The work is in ``engine.fileops``, which re-checks each file against the scan first, never removes the last
+member of a group and journals every step; a file it leaves alone is listed in the Messages panel. At start-up
+:meth:`FileActionsController.recover` settles what a crash interrupted.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from collections.abc import Callable, Sequence
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QFileDialog, QWidget
 
-from engine.fileops import ActionReport, TrashFn, move_files, trash_files, undo_moves
+from engine.fileops import ActionReport, TrashFn, byte_copies, link_files, move_files, recover, trash_files, undo
 from engine.results import Member
 from gui.controllers.results import ResultsController
 from gui.dialogs.confirm import confirm_action
@@ -22,12 +23,24 @@ from gui.signals import emit
 from gui.views.messages import Messages
 from gui.workers import TaskHandle, TaskRunner, ThumbnailLoader
 
-VERBS = {"trash": "Moved to the trash", "move": "Moved", "undo-move": "Moved back"}
+VERBS = {
+    "trash": "Moved to the trash",
+    "move": "Moved",
+    "hardlink": "Replaced by hard links",
+    "symlink": "Replaced by symbolic links",
+}
+UNDO_VERBS = {
+    "trash": "Restored from the trash",
+    "move": "Moved back",
+    "hardlink": "Given their own copies back",
+    "symlink": "Given their own copies back",
+}
 
 
 class FileActionsController(QObject):
-    """``confirm(parent, action, count, size, dest="")`` asks before files are touched; ``trash`` stands in for
-    send2trash (None: the system trash). Dialogs open over ``parent``."""
+    """``confirm(parent, action, count, size, dest="")`` asks before files are touched (link actions also pass
+    ``near=``, the marked files that are not byte copies); ``trash`` stands in for send2trash (None: the system
+    trash). Dialogs open over ``parent``."""
 
     actionFinished = Signal(object)  # engine.fileops.ActionReport, or None when the action failed
     undoAvailable = Signal(bool)
@@ -48,7 +61,7 @@ class FileActionsController(QObject):
         self.model, self.runner, self.results = model, runner, results
         self.settings, self.messages, self.loaders = settings, messages, tuple(loaders)
         self.confirm, self.trash, self.dialog_parent = confirm, trash, parent
-        self.last_moves: list[tuple[str, str]] = []
+        self.last_undoable: list[dict] = []  # the done records of the last action, what Undo takes
         self.task: TaskHandle | None = None
 
     def _marked_or_say(self) -> list[Member]:
@@ -92,12 +105,48 @@ class FileActionsController(QObject):
         self._run("move", lambda p: move_files(members, dest, groups, protected=protected, progress=p))
         return True
 
-    def undo_move(self) -> bool:
-        if not self.last_moves or self._busy():
+    def link_marked(self, kind: str) -> bool:
+        """Replace the marked files by hard (``kind="hardlink"``) or symbolic links to the copy their group keeps.
+
+        Only byte copies: the confirmation says how many marked files differ from their keeper and are skipped.
+        """
+        members = self._marked_or_say()
+        if not members or self._busy():
             return False
-        moves = list(self.last_moves)
-        self._run("undo", lambda _p: undo_moves(moves))
+        groups = self.model.groups
+        exact = byte_copies(groups, (m.path for m in members))
+        near = len(members) - len(exact)
+        if not exact:
+            self.messages.warn(
+                "None of the marked files is byte-identical to the copy its group keeps: a link would lose their "
+                "own pixels. Move them to the trash instead."
+            )
+            return False
+        size = sum(m.size for m in members if m.path in exact)
+        if not self.confirm(self.dialog_parent, kind, len(exact), size, near=near):
+            return False
+        trash, protected = self.trash, self.settings.current.protected_folders
+        self._run(kind, lambda p: link_files(members, groups, kind=kind, trash=trash, protected=protected, progress=p))
         return True
+
+    def undo_move(self) -> bool:
+        """Undo the last trash (where the trash's place is known), move or link replacement."""
+        if not self.last_undoable or self._busy():
+            return False
+        records = list(self.last_undoable)
+        self._run("undo", lambda p: undo(records, progress=p))
+        return True
+
+    def recover(self) -> None:
+        """Settle what a crash interrupted (from the action log), off the GUI thread; say so only if anything was."""
+
+        def done(outcomes) -> None:
+            for o in outcomes:
+                self.messages.add_message(f"Recovered after an interrupted action: {o.message}")
+            if outcomes:
+                self.messages.status(f"Settled {len(outcomes)} file actions a crash had interrupted (see Messages).")
+
+        self.runner.run("recover", lambda _p: recover(), on_done=done, on_error=self.messages.error)
 
     def _run(self, name: str, work: Callable) -> None:
         self.task = self.runner.run(name, work, on_done=self._done, on_error=self._failed)
@@ -109,25 +158,29 @@ class FileActionsController(QObject):
 
     def _done(self, report: ActionReport) -> None:
         self.task = None
-        if report.action == "undo-move":
+        undoing = report.action == "undo"
+        if undoing:
+            verb = UNDO_VERBS[self.last_undoable[0]["action"]] if self.last_undoable else "Put back"
             restored = {o.dest for o in report.done if o.dest}
             self.results.files_restored(restored)
-            self.last_moves = [(a, b) for a, b in self.last_moves if a not in restored]
+            self.last_undoable = [r for r in self.last_undoable if r["path"] not in restored]
         else:
+            verb = VERBS[report.action]
             gone = {o.path for o in report.done}
             self.results.files_removed(gone)
             for loader in self.loaders:
                 loader.forget(gone)
-            if report.action == "move":
-                self.last_moves = report.moves
-        emit(self.undoAvailable, bool(self.last_moves))
+            if report.done:  # Undo is for the last action that did something
+                self.last_undoable = report.undoable
+        emit(self.undoAvailable, bool(self.last_undoable))
+        for o in report.recovered:
+            self.messages.add_message(f"Recovered after an interrupted action: {o.message}")
         for o in report.skipped:
             self.messages.add_message(o.message)
         self.model.set_marks(self.model.marked - {o.path for o in report.done})
         self.results.refresh_groups()
-        undo = report.action == "undo-move"
-        size = sum(self.results.size_of(o.dest if undo else o.path) for o in report.done)
-        text = f"{VERBS[report.action]}: {len(report.done)} files ({human_bytes(size)})."
+        size = sum(self.results.size_of(o.dest if undoing else o.path) for o in report.done)
+        text = f"{verb}: {len(report.done)} files ({human_bytes(size)})."
         if report.skipped:
             self.messages.warn(text + f" {len(report.skipped)} skipped (see Messages): {report.skipped[0].message}")
         else:
