@@ -29,6 +29,7 @@ except ImportError:  # Windows: no advisory lock; one Doppel at a time is then t
 LOG_NAME = "actions.jsonl"
 OPEN = "intent"
 FORWARD_ACTIONS = ("trash", "move", "hardlink", "symlink")
+LOCK_WAIT_S = 2.0
 
 
 class ActionLogError(Exception):
@@ -48,6 +49,19 @@ def new_batch_id() -> str:
     return f"{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}-{secrets.token_hex(3)}"
 
 
+def _lock(fh) -> bool:
+    """Take the lock, waiting up to LOCK_WAIT_S (the start-up recovery of the same window may hold it briefly)."""
+    deadline = time.monotonic() + LOCK_WAIT_S
+    while True:
+        try:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return True
+        except OSError:
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(0.05)
+
+
 class ActionLog:
     """An open, locked log. ``write`` appends one record and flushes it to the OS (which survives kill -9);
     ``sync`` makes what was written durable (a power cut), once per batch."""
@@ -65,15 +79,12 @@ class ActionLog:
             fh = open(path, "a+b")
         except OSError as exc:
             raise ActionLogError(f"the action log {path} cannot be written ({exc.strerror or exc})") from None
-        if fcntl is not None:
-            try:
-                fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except OSError:
-                fh.close()
-                raise ActionLogError(
-                    "another Doppel window or command is acting on files right now (its action log is in use); "
-                    "try again when it has finished"
-                ) from None
+        if fcntl is not None and not _lock(fh):
+            fh.close()
+            raise ActionLogError(
+                "another Doppel window or command is acting on files right now (its action log is in use); "
+                "try again when it has finished"
+            )
         log = cls(path, fh)
         try:
             log._end_torn_line()

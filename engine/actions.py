@@ -183,7 +183,8 @@ class UndoOp:
     action = "undo"
 
     def path_of(self, rec: dict) -> str:
-        return rec.get("dest") if rec["action"] in ("move", "trash") and rec.get("dest") else rec["path"]
+        where = rec.get("dest") if rec.get("action") in ("move", "trash") else None
+        return str(where or rec.get("path", "?"))
 
     def check(self, rec: dict) -> str | None:
         action, original, where = rec["action"], rec["path"], rec.get("dest")

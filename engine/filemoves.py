@@ -119,7 +119,7 @@ def replace_with_link(path: str, target: str, tmp: str, kind: str, relative: boo
     else:
         os.symlink(link_text(target, path, relative), tmp)
     try:
-        os.rename(tmp, path)
+        os.replace(tmp, path)  # atomic, and unlike os.rename it replaces on Windows too
     except BaseException:
         remove_quietly(tmp)
         raise
@@ -145,7 +145,7 @@ def replace_with_copy(path: str, source: str, tmp: str, mtime_ns: int | None, mo
             os.chmod(tmp, stat.S_IMODE(mode))
         if mtime_ns is not None:
             os.utime(tmp, ns=(mtime_ns, mtime_ns))
-        os.rename(tmp, path)
+        os.replace(tmp, path)
     except BaseException:
         remove_quietly(tmp)
         raise

@@ -125,8 +125,12 @@ RECOVER = {
 
 def recover_open(log: ActionLog) -> list[Outcome]:
     """Close every open intent in ``log`` (which the caller holds), with a line each; what was done to which file."""
+    try:
+        records = read_log(log.path)
+    except OSError as exc:
+        raise ActionLogError(f"the action log {log.path} cannot be read ({exc.strerror or exc})") from None
     outcomes = []
-    for intent in open_intents(read_log(log.path)):
+    for intent in open_intents(records):
         path = intent.get("path", "?")
         handler = RECOVER.get(intent.get("action"))
         try:
@@ -146,8 +150,7 @@ def recover(log_path: str | os.PathLike | None = None) -> list[Outcome]:
     """Start-up: finish or roll back what a crash interrupted. Nothing (and no error) when the log is in use
     by a running action, or cannot be opened: the next action then recovers, or reports the log."""
     try:
-        log = ActionLog.open(log_path)
+        with ActionLog.open(log_path) as log:
+            return recover_open(log)
     except ActionLogError:
         return []
-    with log:
-        return recover_open(log)

@@ -2,7 +2,8 @@
 
 ``python crash_child.py SPEC`` where SPEC is JSON: ``groups`` (a groups JSON file), ``action`` (trash, move,
 hardlink, symlink), ``to`` (move's folder), ``cross_device`` (os.rename between two folders fails with EXDEV, as
-between file systems), ``kill`` ("rename-before", "rename-after", "unlink-before") and ``at`` (which call), and
+between file systems), ``kill`` ("rename-before", "rename-after": os.rename or os.replace; "unlink-before") and
+``at`` (which call), and
 ``cli`` (go through ``main.py apply`` instead of the engine functions). Not a test module (no ``test_`` prefix).
 """
 
@@ -15,7 +16,7 @@ import signal
 import sys
 
 spec = json.loads(sys.argv[1])
-real = {"rename": os.rename, "unlink": os.unlink}
+real = {"rename": os.rename, "replace": os.replace, "unlink": os.unlink}
 calls = {"rename": 0, "unlink": 0}
 
 
@@ -24,13 +25,18 @@ def die_if(point: str, count: int) -> None:
         os.kill(os.getpid(), signal.SIGKILL)
 
 
-def rename(src, dst, *args, **kwargs):
-    if spec.get("cross_device") and os.path.dirname(os.fspath(src)) != os.path.dirname(os.fspath(dst)):
-        raise OSError(errno.EXDEV, "Invalid cross-device link")
-    calls["rename"] += 1
-    die_if("rename-before", calls["rename"])
-    real["rename"](src, dst, *args, **kwargs)
-    die_if("rename-after", calls["rename"])
+def renamer(name: str):
+    """os.rename or os.replace; both count as "rename" for the kill points."""
+
+    def rename(src, dst, *args, **kwargs):
+        if spec.get("cross_device") and os.path.dirname(os.fspath(src)) != os.path.dirname(os.fspath(dst)):
+            raise OSError(errno.EXDEV, "Invalid cross-device link")
+        calls["rename"] += 1
+        die_if("rename-before", calls["rename"])
+        real[name](src, dst, *args, **kwargs)
+        die_if("rename-after", calls["rename"])
+
+    return rename
 
 
 def unlink(path, *args, **kwargs):
@@ -39,7 +45,7 @@ def unlink(path, *args, **kwargs):
     real["unlink"](path, *args, **kwargs)
 
 
-os.rename, os.unlink = rename, unlink
+os.rename, os.replace, os.unlink = renamer("rename"), renamer("replace"), unlink
 
 
 def main() -> int:

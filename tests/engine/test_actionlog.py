@@ -92,7 +92,8 @@ def test_a_disk_that_fills_up_mid_action_stops_it_and_reports_the_rest(tmp_path,
     assert len(open_intents(read_log())) == 2  # recovery settles both (see test_recovery)
 
 
-def test_a_second_process_cannot_act_while_one_holds_the_log(tmp_path):
+def test_a_second_process_cannot_act_while_one_holds_the_log(tmp_path, monkeypatch):
+    monkeypatch.setattr(actionlog, "LOCK_WAIT_S", 0.1)
     groups = make_groups(tmp_path, 1)
     with ActionLog.open():
         report = move_files(marked(groups), tmp_path / "to", groups)

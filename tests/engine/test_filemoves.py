@@ -103,7 +103,7 @@ def test_a_failed_link_rename_leaves_the_file_and_no_temporary(tmp_path, monkeyp
     def fail(*args, **kwargs):
         raise OSError(errno.EIO, "I/O error")
 
-    monkeypatch.setattr(os, "rename", fail)
+    monkeypatch.setattr(os, "replace", fail)
     with pytest.raises(OSError):
         replace_with_link(str(path), str(target), str(tmp_path / ".doppel-x.tmp"), "hardlink")
     assert path.read_bytes() == b"k" and sorted(os.listdir(tmp_path)) == ["d.jpg", "k.jpg"]

@@ -261,3 +261,28 @@ def test_move_keeps_the_tree_below_the_scanned_root(tmp_path):
     report = move_files([dup], tmp_path / "to", [g], roots=[str(tmp_path / "lib")])
     assert report.done[0].dest == str(tmp_path / "to" / "b" / "c" / "x (1).jpg")
     assert (tmp_path / "to" / "b" / "c" / "x.jpg").read_bytes() == b"there before"
+
+
+def test_a_file_vanishing_between_two_looks_is_reported_not_raised(group, monkeypatch):
+    from engine import actions
+
+    def vanished(m):
+        raise FileNotFoundError(2, "No such file or directory")
+
+    monkeypatch.setattr(actions, "_scan_fields", vanished)
+    report = trash_files(group.members[1:2], [group], trash=Recorder())
+    assert "cannot be read (No such file or directory)" in report.skipped[0].message
+
+
+def test_undo_of_a_damaged_record_is_reported_not_raised():
+    report = undo([{"action": "move"}, {"action": "hardlink", "path": "/x"}])
+    assert len(report.skipped) == 2 and not report.done
+
+
+def test_the_last_copy_rule_looks_at_the_whole_action_not_one_batch(group, monkeypatch):
+    monkeypatch.setattr(fileops, "BATCH", 1)  # b and c are acted on in different batches
+    os.remove(group.keeper)
+    rec = Recorder()
+    report = trash_files(group.members[1:], [group], trash=rec)
+    assert rec.paths == [] and len(report.skipped) == 2
+    assert all("no copy that stays" in o.message for o in report.skipped)

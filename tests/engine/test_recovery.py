@@ -15,7 +15,7 @@ from engine import trash as trash_mod
 from engine.actionlog import open_intents, read_log
 from engine.fileops import link_files, move_files, recover, trash_files, undo, undo_last
 
-REAL_RENAME, REAL_UNLINK = os.rename, os.unlink
+REAL_RENAME, REAL_REPLACE, REAL_UNLINK = os.rename, os.replace, os.unlink
 
 
 class Crash(BaseException):
@@ -28,17 +28,19 @@ def data_dir(tmp_path, monkeypatch):
 
 
 def crash_on(monkeypatch, name: str, nth: int, when: str = "before", cross_device: bool = False) -> None:
-    """Make the ``nth`` call of os.rename / os.unlink crash, ``before`` or ``after`` it takes effect."""
-    real = {"rename": REAL_RENAME, "unlink": REAL_UNLINK}
+    """Make the ``nth`` call of os.rename (or os.replace) / os.unlink crash, ``before`` or ``after`` it acts."""
+    real = {"rename": REAL_RENAME, "replace": REAL_REPLACE, "unlink": REAL_UNLINK}
     calls = {"rename": 0, "unlink": 0}
 
     def wrap(fn_name):
+        counter = "rename" if fn_name == "replace" else fn_name
+
         def fn(*args, **kwargs):
             a = [os.fspath(x) for x in args[:2]]
-            if fn_name == "rename" and cross_device and os.path.dirname(a[0]) != os.path.dirname(a[1]):
+            if counter == "rename" and cross_device and os.path.dirname(a[0]) != os.path.dirname(a[1]):
                 raise OSError(errno.EXDEV, "Invalid cross-device link")
-            calls[fn_name] += 1
-            hit = fn_name == name and calls[fn_name] == nth
+            calls[counter] += 1
+            hit = counter == name and calls[counter] == nth
             if hit and when == "before":
                 raise Crash()
             real[fn_name](*args, **kwargs)
@@ -47,8 +49,8 @@ def crash_on(monkeypatch, name: str, nth: int, when: str = "before", cross_devic
 
         return fn
 
-    monkeypatch.setattr(os, "rename", wrap("rename"))
-    monkeypatch.setattr(os, "unlink", wrap("unlink"))
+    for fn_name in real:
+        monkeypatch.setattr(os, fn_name, wrap(fn_name))
 
 
 def snapshot(groups) -> dict[str, bytes]:
