@@ -69,7 +69,7 @@ def test_near_duplicates_are_not_linked_and_the_user_is_told(qtbot, window, tmp_
     window.file_actions.confirm = confirm
     result = fake_result(tmp_path)
     window.results.load(regroup(result, 0.8), ScanSettings())
-    window.marks.auto_mark("suggested")
+    window.model.set_marks({m.path for g in window.model.groups for m in g.members if m.path != g.keeper})
     marked = set(window.model.marked)
     assert marked and not window.file_actions.link_marked("hardlink")
     assert confirm.asked == [] and "None of the marked files is byte-identical" in window.messages.banner.text()
