@@ -55,13 +55,14 @@ def check_last_copies(groups: Iterable[Group], marked: Iterable[str]) -> None:
             raise LastCopyError(f"refusing to remove every copy in the group of {g.keeper}; unmark at least one")
 
 
-def in_folder(path: str, folder: str) -> bool:
+def _in_folder(path: str, folder: str) -> bool:
+    # private until issue 10's shared "path inside folder" helper lands (grouping, marking, keeper have copies)
     return os.path.abspath(path).startswith(os.path.join(os.path.abspath(folder), ""))
 
 
 def _protected_reason(path: str, protected: Sequence[str]) -> str | None:
     for folder in protected:
-        if in_folder(path, folder):
+        if _in_folder(path, folder):
             return f"is in the protected folder {os.path.abspath(folder)}"
     return None
 
