@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 
 from engine import filemoves as fm
-from engine.actionlog import ActionLog, ActionLogError, open_intents, read_log
+from engine.actionlog import ActionLog, ActionLogError, default_log_path, open_intents, read_log
 from engine.results import Outcome
 from engine.trash import info_file, locate_trashed, remove_orphan_infos
 
@@ -149,6 +149,8 @@ def recover_open(log: ActionLog) -> list[Outcome]:
 def recover(log_path: str | os.PathLike | None = None) -> list[Outcome]:
     """Start-up: finish or roll back what a crash interrupted. Nothing (and no error) when the log is in use
     by a running action, or cannot be opened: the next action then recovers, or reports the log."""
+    if not os.path.exists(log_path if log_path is not None else default_log_path()):
+        return []  # nothing was ever done; do not create the log just to look at it
     try:
         with ActionLog.open(log_path) as log:
             return recover_open(log)
