@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSize, Qt
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QMainWindow, QPushButton, QSplitter, QTreeView, QVBoxLayout, QWidget
 
 from engine.fileops import TrashFn
@@ -25,6 +25,7 @@ from gui.controllers.results import ResultsController
 from gui.controllers.scan import ScanController
 from gui.dialogs.confirm import confirm_action
 from gui.dialogs.settings_dialog import SettingsDialog
+from gui.geometry import available_areas, place, remembered
 from gui.itemmodels.results_model import Col, ResultsModel
 from gui.menus import build_menus, on_trigger
 from gui.scanning import ScanService
@@ -35,6 +36,8 @@ from gui.views.messages import Messages
 from gui.views.progress_panel import ProgressPanel
 from gui.views.threshold_slider import ThresholdSlider
 from gui.workers import TaskRunner, ThumbnailLoader
+
+PREFERRED_SIZE = QSize(1280, 820)  # on a screen with room for it; smaller screens get what fits
 
 
 class MainWindow(QMainWindow):
@@ -68,7 +71,7 @@ class MainWindow(QMainWindow):
         self._update_summary()
         self._set_scanning(False)
         self.file_actions.recover()  # finish or roll back what a crash interrupted, before anything else acts
-        self.resize(1280, 820)
+        self._restore_geometry()
 
     @property
     def settings(self) -> AppSettings:
@@ -134,6 +137,7 @@ class MainWindow(QMainWindow):
             self.progress,
             messages,
             before_scan=self._folders_changed,
+            window=self,
             parent=self,
         )
         self.marks = MarksController(model, self.navigation, store, messages, self)
@@ -232,6 +236,22 @@ class MainWindow(QMainWindow):
     def _update_summary(self) -> None:
         self.summary.setText(self.results.summary_text())
 
+    # ---- geometry --------------------------------------------------------------------------------------------
+    def _restore_geometry(self) -> None:
+        """Last run's size and place when they still fit a screen; else a size that fits this screen."""
+        rect = remembered(self.settings.window_geometry, available_areas())
+        if rect is None:
+            place(self, PREFERRED_SIZE)
+        else:
+            self.setGeometry(rect)
+        if self.settings.window_maximized:
+            self.setWindowState(self.windowState() | Qt.WindowState.WindowMaximized)
+
+    def _remember_geometry(self) -> None:
+        g = self.normalGeometry() if self.isMaximized() else self.geometry()
+        self.settings.window_geometry = [g.x(), g.y(), g.width(), g.height()]
+        self.settings.window_maximized = self.isMaximized()
+
     # ---- lifetime --------------------------------------------------------------------------------------------
     def shutdown(self) -> None:
         """Cancel and join every worker (close, and test teardown)."""
@@ -241,6 +261,7 @@ class MainWindow(QMainWindow):
         self.pairs.close_compare()
 
     def closeEvent(self, event) -> None:
+        self._remember_geometry()
         self.store.save()
         self.shutdown()
         super().closeEvent(event)

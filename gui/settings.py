@@ -34,6 +34,8 @@ class AppSettings:
     cache_path: str | None = None  # None = the default cache file
     exact_only: bool = False
     last_move_folder: str = ""
+    window_geometry: list[int] = field(default_factory=list)  # [x, y, width, height] of the main window, or []
+    window_maximized: bool = False
 
     @property
     def protected_folders(self) -> list[str]:
@@ -83,6 +85,9 @@ def load_settings(path: str | os.PathLike | None = None) -> AppSettings:
     s.keep_rules = list(upgrade_keep_rules(s.keep_rules))
     if s.threshold is not None:
         s.threshold = min(1.0, max(0.0, float(s.threshold)))
+    geometry = s.window_geometry
+    ok = isinstance(geometry, list) and len(geometry) == 4 and all(type(v) is int for v in geometry)
+    s.window_geometry = list(geometry) if ok else []
     return s
 
 

@@ -8,18 +8,21 @@ from __future__ import annotations
 
 import os
 
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import QObject, QSize, Qt, Signal
 from PySide6.QtWidgets import QWidget
 
 from engine.labels import LabelStore
 from engine.results import Member
 from gui.controllers.navigation import NavigationController
 from gui.controllers.results import ResultsController
+from gui.geometry import place
 from gui.itemmodels.results_model import ResultsModel
 from gui.signals import emit
 from gui.views.compare_view import CompareView
 from gui.views.messages import Messages
 from gui.workers import TaskRunner, ThumbnailLoader
+
+COMPARE_SIZE = QSize(1200, 720)
 
 
 class PairsController(QObject):
@@ -64,6 +67,7 @@ class PairsController(QObject):
         if self.compare is None:
             self.compare = CompareView(self.images, self.runner, self.view_parent)
             self.compare.setWindowFlag(Qt.WindowType.Window, True)
+            place(self.compare, COMPARE_SIZE, anchor=self.view_parent)  # inside the screen the app is on
             self.compare.notDuplicate.connect(lambda a, b: self.label_pair(a, b, False))
             self.compare.isDuplicate.connect(lambda a, b: self.label_pair(a, b, True))
         self.compare.set_pair(*pair)

@@ -185,7 +185,6 @@ class CompareView(QWidget):
             QShortcut(QKeySequence(keys), self, slot)
         loader.ready.connect(self._image_ready)
         loader.failed.connect(self._image_failed)
-        self.resize(1200, 720)
 
     # ---- content ---------------------------------------------------------------------------------------------
     def set_pair(self, a: Member, b: Member) -> None:
