@@ -15,8 +15,9 @@ class NavigationController(QObject):
     """Follows the current group and member in both views; turns the review keys into requests.
 
     Space, Delete and Enter in either view become ``toggleMarkRequested``, ``markRequested`` and
-    ``compareRequested`` (a double click too); Up / Down in the cards move to the previous / next group.
-    Whoever owns marks and the compare view connects the requests.
+    ``compareRequested`` (a double click too); Up / Down in the cards move to the previous / next group, and
+    Left / Right in the list to the previous / next member (in the cards they do so by themselves). Whoever owns
+    marks and the compare view connects the requests.
     """
 
     toggleMarkRequested = Signal()
@@ -56,7 +57,15 @@ class NavigationController(QObject):
         return self.group_view.current_member()
 
     def next_member(self) -> None:
-        self.group_view.set_current_row(self.group_view.currentIndex().row() + 1)
+        self.step_member(1)
+
+    def step_member(self, step: int) -> bool:
+        """Move to the member ``step`` places on in the current group; False at either end."""
+        row = self.group_view.currentIndex().row() + step
+        if not 0 <= row < self.group_view.members.rowCount():
+            return False
+        self.group_view.set_current_row(row)
+        return True
 
     def move_group(self, step: int) -> None:
         row = self.current_group_row() + step
@@ -100,5 +109,8 @@ class NavigationController(QObject):
                 return True
             if obj is self.group_view and key in (Qt.Key.Key_Up, Qt.Key.Key_Down):
                 self.move_group(-1 if key == Qt.Key.Key_Up else 1)
+                return True
+            if obj is self.tree and key in (Qt.Key.Key_Left, Qt.Key.Key_Right):
+                self.step_member(-1 if key == Qt.Key.Key_Left else 1)  # + and - still open and close a group
                 return True
         return super().eventFilter(obj, event)

@@ -9,7 +9,8 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtWidgets import QApplication, QWidget
 
 from engine.labels import LabelStore
 from engine.results import ScanResult
@@ -27,6 +28,30 @@ def _nothing() -> None:
     pass
 
 
+class EscapeCancels(QObject):
+    """While installed on the application, Esc anywhere in ``window`` cancels, whatever has focus.
+
+    The menu's Esc shortcut alone is not enough: after a menu is opened and closed, the menu bar keeps the
+    keyboard and takes the next Esc itself. An open menu or a dialog still gets its own Esc first.
+    """
+
+    def __init__(self, window: QWidget, cancel: Callable[[], None]) -> None:
+        super().__init__(window)
+        self.window, self.cancel = window, cancel
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:
+        if (
+            event.type() == QEvent.Type.KeyPress
+            and event.key() == Qt.Key.Key_Escape
+            and isinstance(obj, QWidget)
+            and obj.window() is self.window
+            and QApplication.activePopupWidget() is None
+            and QApplication.activeModalWidget() is None
+        ):
+            self.cancel()  # the key still goes on, so a menu bar left in keyboard mode leaves it too
+        return False
+
+
 class ScanController(QObject):
     scanningChanged = Signal(bool)
     resultReady = Signal(object, object)  # ScanResult, the ScanSettings it was made with
@@ -41,10 +66,11 @@ class ScanController(QObject):
         progress: ProgressPanel,
         messages: Messages,
         before_scan: Callable[[], None] = _nothing,
+        window: QWidget | None = None,
         parent: QObject | None = None,
     ) -> None:
         """``before_scan`` runs first on each start: the window copies edits not yet committed (the exclude
-        field) into the settings."""
+        field) into the settings. While a scan runs, Esc anywhere in ``window`` cancels it."""
         super().__init__(parent)
         self.runner, self.service, self.labels = runner, service, labels
         self.settings, self.progress, self.messages = settings, progress, messages
@@ -52,6 +78,8 @@ class ScanController(QObject):
         self.task: TaskHandle | None = None
         self._gen = 0
         progress.cancelRequested.connect(self.cancel)
+        self._escape = EscapeCancels(window, self.cancel) if window is not None else None
+        self.scanningChanged.connect(self._watch_escape)
 
     @property
     def scanning(self) -> bool:
@@ -98,6 +126,14 @@ class ScanController(QObject):
         self._stopped()
         self.messages.status("Scan cancelled; what was analysed is cached for the next scan.", 8000)
         emit(self.scanEnded, "cancelled")
+
+    def _watch_escape(self, scanning: bool) -> None:
+        app = QApplication.instance()
+        if self._escape is not None and app is not None:
+            if scanning:
+                app.installEventFilter(self._escape)
+            else:
+                app.removeEventFilter(self._escape)
 
     def _stopped(self) -> None:
         self.task = None
