@@ -53,7 +53,8 @@ class PairsController(QObject):
         if row < 0 or m is None:
             return None
         g = self.model.group(row)
-        keeper = next(x for x in g.members if x.path == g.keeper)
+        keeper_path = self.model.keeper_of(g)
+        keeper = next(x for x in g.members if x.path == keeper_path)
         if m.path != keeper.path:
             return keeper, m
         other = next((x for x in g.members if x.path == g.reference and x.path != m.path), None)

@@ -11,7 +11,7 @@ import os
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt
 
 from engine.results import Group, Member
-from gui.itemmodels.results_model import ROOT, ResultsModel, Role
+from gui.itemmodels.results_model import ROOT, UNCERTAIN_TIP, ResultsModel, Role
 from gui.signals import emit
 
 
@@ -51,14 +51,18 @@ class MembersModel(QAbstractListModel):
         m = self.group.members[index.row()]
         if role == Qt.ItemDataRole.DisplayRole:
             return os.path.basename(m.path)
-        if role == Qt.ItemDataRole.ToolTipRole or role == Role.PATH:
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return f"{m.path}\n{UNCERTAIN_TIP}" if self.group.uncertain else m.path
+        if role == Role.PATH:
             return m.path
         if role == Role.MEMBER:
             return m
         if role == Role.GROUP:
             return self.group
         if role == Role.IS_KEEPER:
-            return m.path == self.group.keeper
+            return m.path == self.results.keeper_of(self.group)
+        if role == Role.IS_UNCERTAIN:
+            return self.group.uncertain
         if role == Role.IS_REFERENCE:
             return m.path == self.group.reference
         if role == Role.IS_MARKED:

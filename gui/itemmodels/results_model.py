@@ -3,6 +3,11 @@
 Internal ids: a group index carries 0, a member index carries its group's row + 1, so ``parent()`` needs no
 lookup. Sorting reorders groups only (members keep the engine's order: reference first) and keeps persistent
 indexes, so selections survive a re-sort.
+
+Each member is in one state, the same in every view: the group's keeper, marked, or neither. The keeper is the
+one chosen by the last auto-mark rule, else the engine's suggestion; when the user marks it, the next unmarked
+member becomes the keeper, so no member is ever both. A group the engine flags ``uncertain`` (some member may
+not be a copy at all) is tinted and says so in its tooltip.
 """
 
 from __future__ import annotations
@@ -12,7 +17,7 @@ from collections.abc import Iterable, Sequence
 from enum import IntEnum
 
 from PySide6.QtCore import QAbstractItemModel, QModelIndex, QPersistentModelIndex, Qt, Signal
-from PySide6.QtGui import QFont
+from PySide6.QtGui import QColor, QFont
 
 from engine.marking import can_mark, in_folders
 from engine.results import Group, Member
@@ -47,6 +52,14 @@ class Role(IntEnum):
     IS_PROTECTED = Qt.ItemDataRole.UserRole + 6
     IS_REFERENCE = Qt.ItemDataRole.UserRole + 7
     PATH = Qt.ItemDataRole.UserRole + 8
+    IS_UNCERTAIN = Qt.ItemDataRole.UserRole + 9
+
+
+UNCERTAIN_TIP = (
+    "Not sure: some files in this group scored below the level where Doppel is sure they are copies. "
+    "Review before deleting; Auto-mark leaves those files unmarked."
+)
+UNCERTAIN_COLOUR = QColor(255, 236, 179)  # amber, light enough for dark text
 
 
 def group_similarity(g: Group) -> float:
@@ -66,6 +79,7 @@ class ResultsModel(QAbstractItemModel):
         super().__init__(parent)
         self._groups: list[Group] = []
         self._marked: set[str] = set()
+        self._chosen: set[str] = set()  # keepers chosen by the last auto-mark rule
         self._protected: tuple[str, ...] = ()
         self._sort: tuple[int, Qt.SortOrder] | None = None
         self._where: dict[str, tuple[int, int]] = {}  # path -> (group row, member row); a file is in one group
@@ -124,25 +138,31 @@ class ResultsModel(QAbstractItemModel):
     def _group_data(self, g: Group, col: int, role: int):
         if role == Role.GROUP:
             return g
+        if role == Role.IS_UNCERTAIN:
+            return g.uncertain
         if role == Qt.ItemDataRole.DisplayRole:
             if col == Col.NAME:
                 kind = "identical" if g.exact else "similar"
-                return f"{len(g.members)} {kind} · {os.path.basename(g.keeper)}"
+                return f"{len(g.members)} {kind} · {os.path.basename(self.keeper_of(g))}" + (
+                    "  · not sure" if g.uncertain else ""
+                )
             if col == Col.RECLAIMABLE:
-                return human_bytes(g.reclaimable_bytes)
+                return human_bytes(self.could_go(g)[1])
             if col == Col.SIMILARITY:
                 return "identical" if g.exact else f"{group_similarity(g):.2f}"
             if col == Col.FOLDER:
-                return group_folder(g)
+                return os.path.dirname(self.keeper_of(g))
         if role == Role.SORT:
             return {
                 Col.NAME: len(g.members),
-                Col.RECLAIMABLE: g.reclaimable_bytes,
+                Col.RECLAIMABLE: self.could_go(g)[1],
                 Col.SIMILARITY: group_similarity(g),
                 Col.FOLDER: group_folder(g),
             }.get(Col(col))
         if role == Qt.ItemDataRole.ToolTipRole:
-            return g.keeper
+            return f"{UNCERTAIN_TIP}\nKeeper: {self.keeper_of(g)}" if g.uncertain else self.keeper_of(g)
+        if role == Qt.ItemDataRole.BackgroundRole and g.uncertain:
+            return UNCERTAIN_COLOUR
         if role == Qt.ItemDataRole.TextAlignmentRole and col in (Col.RECLAIMABLE, Col.SIMILARITY):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None
@@ -155,16 +175,19 @@ class ResultsModel(QAbstractItemModel):
         if role == Role.PATH:
             return m.path
         if role == Role.IS_KEEPER:
-            return m.path == g.keeper
+            return m.path == self.keeper_of(g)
+        if role == Role.IS_UNCERTAIN:
+            return g.uncertain
         if role == Role.IS_REFERENCE:
             return m.path == g.reference
         if role == Role.IS_MARKED:
             return m.path in self._marked
         if role == Role.IS_PROTECTED:
             return self.is_protected(m.path)
+        keeper = m.path == self.keeper_of(g)
         if role == Qt.ItemDataRole.DisplayRole:
             if col == Col.NAME:
-                return os.path.basename(m.path) + ("  (keeper)" if m.path == g.keeper else "")
+                return os.path.basename(m.path) + ("  (keeper)" if keeper else "")
             if col == Col.RECLAIMABLE:
                 return human_bytes(m.size)
             if col == Col.SIMILARITY:
@@ -173,13 +196,13 @@ class ResultsModel(QAbstractItemModel):
                 return os.path.dirname(m.path)
         if role == Qt.ItemDataRole.CheckStateRole and col == Col.NAME:
             return Qt.CheckState.Checked if m.path in self._marked else Qt.CheckState.Unchecked
-        if role == Qt.ItemDataRole.FontRole and col == Col.NAME and (m.path == g.keeper or m.path in self._marked):
+        if role == Qt.ItemDataRole.FontRole and col == Col.NAME and (keeper or m.path in self._marked):
             font = QFont()
-            font.setBold(m.path == g.keeper)
+            font.setBold(keeper)
             font.setStrikeOut(m.path in self._marked)
             return font
         if role == Qt.ItemDataRole.ToolTipRole:
-            return m.path
+            return f"{m.path}\n{UNCERTAIN_TIP}" if g.uncertain else m.path
         if role == Qt.ItemDataRole.TextAlignmentRole and col in (Col.RECLAIMABLE, Col.SIMILARITY):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None
@@ -197,6 +220,8 @@ class ResultsModel(QAbstractItemModel):
         if self._sort is not None:
             self._groups.sort(key=self._sort_key(self._sort[0]), reverse=self._sort[1] == Qt.SortOrder.DescendingOrder)
         self._reindex()
+        if not keep_marks:
+            self._chosen = set()
         self._marked = self._valid_marks(self._marked if keep_marks else set())
         self.endResetModel()
         emit(self.marksChanged)
@@ -208,9 +233,26 @@ class ResultsModel(QAbstractItemModel):
         for g in self._groups:
             ms = [m.path for m in g.members if m.path in marks and not self.is_protected(m.path)]
             if len(ms) == len(g.members):
-                ms = [p for p in ms if p != g.keeper] or ms[1:]
+                ms = [p for p in ms if p != self._first_choice(g)]
             valid.update(ms)
         return valid
+
+    def _first_choice(self, g: Group) -> str:
+        return next((m.path for m in g.members if m.path in self._chosen), g.keeper)
+
+    def keeper_of(self, g: Group) -> str:
+        """The member to keep: the rule's (or the engine's) choice while it is unmarked, else the first unmarked."""
+        first = self._first_choice(g)
+        if first not in self._marked:
+            return first
+        return next((m.path for m in g.members if m.path not in self._marked), first)
+
+    def could_go(self, g: Group) -> tuple[int, int]:
+        """Files and bytes that could be removed: never a protected file, and one file of each group stays."""
+        protected = {m.path for m in g.members if self.is_protected(m.path)}
+        keeper = self.keeper_of(g)
+        go = [m for m in g.members if m.path not in protected and (protected or m.path != keeper)]
+        return len(go), sum(m.size for m in go)
 
     @property
     def groups(self) -> list[Group]:
@@ -247,10 +289,13 @@ class ResultsModel(QAbstractItemModel):
     def is_marked(self, path: str) -> bool:
         return path in self._marked
 
-    def set_marks(self, paths: Iterable[str]) -> None:
-        before = self._marked
+    def set_marks(self, paths: Iterable[str], keepers: Iterable[str] | None = None) -> None:
+        """Mark exactly ``paths``; ``keepers`` (an auto-mark rule's choices) replaces the chosen keepers."""
+        before, chose_before = self._marked, self._chosen
+        if keepers is not None:
+            self._chosen = set(keepers)
         self._marked = self._valid_marks(paths)
-        self._emit_mark_changes(before ^ self._marked)
+        self._emit_mark_changes((before ^ self._marked) | (chose_before ^ self._chosen))
 
     def set_mark(self, path: str, marked: bool) -> bool:
         """Mark or unmark one file; a refused mark emits ``markRefused`` with the reason and returns False."""
@@ -274,15 +319,13 @@ class ResultsModel(QAbstractItemModel):
         return self.set_mark(path, path not in self._marked)
 
     def _emit_mark_changes(self, paths: set[str]) -> None:
-        rows: dict[int, list[int]] = {}
-        for p in paths:
-            row, member_row = self._where.get(p, (-1, -1))
-            if row >= 0:
-                rows.setdefault(row, []).append(member_row)
+        """Whole groups change: a mark can move the keeper, which the group's own row names too."""
+        rows = {self._where[p][0] for p in paths if p in self._where}
         last = len(Col) - 1
-        for row, members in rows.items():  # one signal per group, so auto-marking thousands stays quick
+        for row in rows:  # one signal per group, so auto-marking thousands stays quick
             parent = self.index(row, 0)
-            emit(self.dataChanged, self.index(min(members), 0, parent), self.index(max(members), last, parent))
+            emit(self.dataChanged, self.index(row, 0), self.index(row, last))
+            emit(self.dataChanged, self.index(0, 0, parent), self.index(self.rowCount(parent) - 1, last, parent))
         if paths:
             emit(self.marksChanged)
 
@@ -297,12 +340,14 @@ class ResultsModel(QAbstractItemModel):
         return out
 
     def summary(self) -> dict[str, int]:
-        """Counts for the summary line: groups, files that could go (all but keepers), marked files and bytes."""
+        """Counts for the summary line: groups, files that could go (see ``could_go``), marked files and bytes."""
         marked = self.marked_members()
+        could_go = [self.could_go(g) for g in self._groups]
         return {
             "groups": len(self._groups),
-            "reclaimable_files": sum(len(g.members) - 1 for g in self._groups),
-            "reclaimable_bytes": sum(g.reclaimable_bytes for g in self._groups),
+            "uncertain": sum(g.uncertain for g in self._groups),
+            "reclaimable_files": sum(files for files, _ in could_go),
+            "reclaimable_bytes": sum(size for _, size in could_go),
             "marked_files": len(marked),
             "marked_bytes": sum(m.size for m in marked),
         }

@@ -1,7 +1,9 @@
 """The selected group's members side by side as cards: thumbnail, resolution, size, date, camera, path, score.
 
 Thumbnails come from :class:`gui.workers.ThumbnailLoader` (decoded off the GUI thread, cached); a card paints
-a placeholder until its image is ready. The keeper has a green frame and a KEEP badge, marked files a red one.
+a placeholder until its image is ready. The keeper has a green frame and a KEEP badge, marked files a red one
+(never both: the results model keeps one state per member); the other members of an uncertain group carry an
+amber NOT SURE badge.
 """
 
 from __future__ import annotations
@@ -25,6 +27,19 @@ CARD_THUMB = 200
 CARD_W, CARD_H = 224, CARD_THUMB + 124
 KEEP_COLOUR = QColor(46, 160, 67)
 MARK_COLOUR = QColor(208, 48, 48)
+PROTECTED_COLOUR = QColor(90, 90, 160)
+UNSURE_COLOUR = QColor(176, 112, 0)
+
+
+def card_badges(index) -> list[tuple[str, QColor]]:
+    """The badges a member's card carries, in order; KEEP and MARKED exclude each other."""
+    keeper, marked = bool(index.data(Role.IS_KEEPER)), bool(index.data(Role.IS_MARKED))
+    badges = [("MARKED", MARK_COLOUR)] if marked else [("KEEP", KEEP_COLOUR)] if keeper else []
+    if index.data(Role.IS_PROTECTED):
+        badges.append(("PROTECTED", PROTECTED_COLOUR))
+    if index.data(Role.IS_UNCERTAIN) and not keeper:
+        badges.append(("NOT SURE", UNSURE_COLOUR))
+    return badges
 
 
 def _info_lines(m: Member, is_ref: bool) -> list[str]:
@@ -71,8 +86,10 @@ class MemberDelegate(QStyledItemDelegate):
         m: Member = index.data(Role.MEMBER)
         if m is None:
             return
-        keeper, marked = bool(index.data(Role.IS_KEEPER)), bool(index.data(Role.IS_MARKED))
-        protected, is_ref = bool(index.data(Role.IS_PROTECTED)), bool(index.data(Role.IS_REFERENCE))
+        badges = card_badges(index)
+        marked = badges[:1] == [("MARKED", MARK_COLOUR)]
+        keeper = badges[:1] == [("KEEP", KEEP_COLOUR)]
+        is_ref = bool(index.data(Role.IS_REFERENCE))
         rect = option.rect.adjusted(4, 4, -4, -4)
         pal = option.palette
         painter.save()
@@ -107,14 +124,12 @@ class MemberDelegate(QStyledItemDelegate):
                 f"cannot show: {error}" if error else "loading…",
             )
 
-        badges = (["KEEP"] if keeper else []) + (["MARKED"] if marked else []) + (["PROTECTED"] if protected else [])
         bx = thumb_box.x() + 4
         bold = QFont(option.font)
         bold.setBold(True)
         painter.setFont(bold)
-        for b in badges:
+        for b, colour in badges:
             w = painter.fontMetrics().horizontalAdvance(b) + 10
-            colour = KEEP_COLOUR if b == "KEEP" else MARK_COLOUR if b == "MARKED" else QColor(90, 90, 160)
             painter.fillRect(QRect(bx, thumb_box.y() + 4, w, 18), colour)
             painter.setPen(Qt.GlobalColor.white)
             painter.drawText(QRect(bx, thumb_box.y() + 4, w, 18), Qt.AlignmentFlag.AlignCenter, b)
