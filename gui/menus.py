@@ -21,6 +21,7 @@ SHORTCUTS = [
     ("Esc", "Cancel the scan"),
     ("Up / Down", "Previous / next group (or row in the list)"),
     ("Left / Right", "Previous / next member of the group"),
+    ("In the list: + / -", "Open / close a group"),
     ("Space", "Toggle the mark on the current file"),
     ("Delete", "Mark the current file"),
     ("Enter", "Compare the current file with the keeper"),
@@ -31,7 +32,10 @@ SHORTCUTS = [
     ("Ctrl+Z", "Undo the last move, trash or link replacement"),
     ("In compare: F / 1 / + / -", "Fit / 100% / zoom in / zoom out"),
     ("In compare: S / X / D", "Swap sides / flicker / difference"),
-    ("In compare: N / Y / Esc", "Not a duplicate / is a duplicate / close"),
+    ("In compare: N / Y", "Not a duplicate / is a duplicate, then the next pair"),
+    ("In compare: Shift+Left / Shift+Right", "Previous / next pair"),
+    ("In compare: PgUp / PgDn", "Previous / next group (also Shift+Up / Shift+Down)"),
+    ("In compare: Esc", "Close"),
 ]
 ABOUT = (
     "Doppel finds duplicate and near-duplicate photos.\n"

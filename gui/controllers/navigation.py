@@ -56,6 +56,14 @@ class NavigationController(QObject):
     def current_member(self) -> Member | None:
         return self.group_view.current_member()
 
+    def select_member(self, path: str) -> None:
+        """``path`` as the current member, in its group (both views follow)."""
+        row = self.model.group_row_of(path)
+        if row != self.current_group_row():
+            self.select_group(row, path)
+        else:
+            self.group_view.set_current_row(self.group_view.members.row_of(path))
+
     def next_member(self) -> None:
         self.step_member(1)
 

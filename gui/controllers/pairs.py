@@ -1,7 +1,8 @@
 """The compare view and the pair labels: "is / is not a duplicate" of the keeper, for the current member.
 
 Labels are stored by ``engine.labels`` (hashing both files, on the task runner); "not a duplicate" also splits
-the group at once through the results controller.
+the group at once through the results controller. In the compare view a pair is the keeper and one other member:
+N / Y label it and move on to the next pair, which is the next member, then the next group's first one.
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ class PairsController(QObject):
         self.model, self.navigation, self.results, self.labels = model, navigation, results, labels
         self.runner, self.images, self.messages, self.view_parent = runner, images, messages, parent
         self.compare: CompareView | None = None
+        results.groupsChanged.connect(self._groups_changed)
 
     def current_pair(self) -> tuple[Member, Member] | None:
         """The keeper and the current member (the reference, or the next member, when the keeper is current)."""
@@ -69,12 +71,70 @@ class PairsController(QObject):
             self.compare = CompareView(self.images, self.runner, self.view_parent)
             self.compare.setWindowFlag(Qt.WindowType.Window, True)
             place(self.compare, COMPARE_SIZE, anchor=self.view_parent)  # inside the screen the app is on
-            self.compare.notDuplicate.connect(lambda a, b: self.label_pair(a, b, False))
-            self.compare.isDuplicate.connect(lambda a, b: self.label_pair(a, b, True))
-        self.compare.set_pair(*pair)
+            self.compare.notDuplicate.connect(lambda a, b: self._label_and_next(a, b, False))
+            self.compare.isDuplicate.connect(lambda a, b: self._label_and_next(a, b, True))
+            self.compare.stepPair.connect(self.step_pair)
+            self.compare.stepGroup.connect(self.step_group)
+        self._show_pair(pair)
         self.compare.show()
         self.compare.raise_()
         return self.compare
+
+    def _show_pair(self, pair: tuple[Member, Member]) -> None:
+        assert self.compare is not None
+        self.compare.set_pair(*pair)
+        row, g = self.navigation.current_group_row(), self.model.group(self.navigation.current_group_row())
+        others = self._partners(g)
+        where = f"group {row + 1} of {self.model.rowCount()}, pair {others.index(pair[1].path) + 1} of {len(others)}"
+        self.compare.setWindowTitle(f"Compare — {where} — Doppel")
+
+    def _partners(self, g) -> list[str]:
+        """Who the keeper is compared with, in the group's order: every member but the keeper."""
+        keeper = self.model.keeper_of(g)
+        return [m.path for m in g.members if m.path != keeper]
+
+    def step_pair(self, step: int) -> bool:
+        """Show the next (1) or previous (-1) pair; past either end of a group, the next or previous group's."""
+        pair = self.current_pair()
+        if pair is None:
+            return False
+        others = self._partners(self.model.group(self.navigation.current_group_row()))
+        pos = others.index(pair[1].path) + step
+        if 0 <= pos < len(others):
+            self._go_to(others[pos])
+            return True
+        return self.step_group(step, last=step < 0)
+
+    def step_group(self, step: int, last: bool = False) -> bool:
+        """Show the next or previous group's first (or ``last``) pair; False when there is no such group."""
+        row = self.navigation.current_group_row() + step
+        if not 0 <= row < self.model.rowCount():
+            if self.compare is not None:
+                self.compare.show_message("That was the last group." if step > 0 else "That was the first group.")
+            return False
+        self.navigation.move_group(step)
+        others = self._partners(self.model.group(row))
+        self._go_to(others[-1 if last else 0])
+        return True
+
+    def _go_to(self, path: str) -> None:
+        self.navigation.select_member(path)
+        pair = self.current_pair()
+        if self.compare is not None and pair is not None:
+            self._show_pair(pair)
+
+    def _label_and_next(self, a: str, b: str, is_duplicate: bool) -> None:
+        """N / Y in the compare view: straight on to the next pair while the label is stored."""
+        moved = self.step_pair(1)
+        self.label_pair(a, b, is_duplicate, "" if moved else " That was the last pair.")
+
+    def _groups_changed(self) -> None:
+        """A label split a group, or files went: the compare view follows if its pair is no longer one."""
+        if self.compare is None or not self.compare.isVisible() or self.compare.a is None or self.compare.b is None:
+            return
+        pair = self.current_pair()
+        if pair is not None and {pair[0].path, pair[1].path} != {self.compare.a.path, self.compare.b.path}:
+            self._show_pair(pair)
 
     def close_compare(self) -> None:
         if self.compare is not None:
@@ -85,22 +145,29 @@ class PairsController(QObject):
         if pair is not None:
             self.label_pair(pair[0].path, pair[1].path, is_duplicate)
 
-    def label_pair(self, a: str, b: str, is_duplicate: bool) -> None:
-        """Store the label (hashing both files, on a pool thread); "not a duplicate" also splits the group now."""
+    def label_pair(self, a: str, b: str, is_duplicate: bool, note: str = "") -> None:
+        """Store the label (hashing both files, on a pool thread); "not a duplicate" also splits the group now.
+        ``note`` follows the confirmation."""
         store = self.labels
 
         def done(_pair) -> None:
             names = f"{os.path.basename(a)} and {os.path.basename(b)}"
             if is_duplicate:
-                self.messages.status(f"Remembered: {names} are duplicates.", 5000)
+                self._tell(f"Remembered: {names} are duplicates.{note}", 5000)
             else:
-                self.messages.status(f"Remembered: {names} are not duplicates; they will not be grouped again.", 8000)
+                self._tell(f"Remembered: {names} are not duplicates; they will not be grouped again.{note}", 8000)
                 self.results.add_not_duplicate(a, b)
             emit(self.labelStored, a, b, is_duplicate)
 
-        self.runner.run(
-            "label",
-            lambda _p: store.add(a, b, is_duplicate),
-            on_done=done,
-            on_error=lambda msg: self.messages.error(f"Could not store the label: {msg}"),
-        )
+        def failed(message: str) -> None:
+            self.messages.error(f"Could not store the label: {message}")
+            if self.compare is not None:
+                self.compare.show_message(f"Could not store the label: {message}")
+
+        self.runner.run("label", lambda _p: store.add(a, b, is_duplicate), on_done=done, on_error=failed)
+
+    def _tell(self, text: str, timeout_ms: int) -> None:
+        """The main window's status bar, and the compare view's own line, where the user is looking."""
+        self.messages.status(text, timeout_ms)
+        if self.compare is not None and self.compare.isVisible():
+            self.compare.show_message(text)

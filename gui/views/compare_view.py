@@ -3,6 +3,10 @@
 Both panes show their image at the same displayed size whatever the pixel sizes (a 5120-wide original next to
 its 1080-wide copy), so the same region lines up: zoom is kept relative to the left image, and scrolling one
 pane scrolls the other to the same fraction. 100% means the left image's pixels one to one.
+
+N / Y label the pair and ask for the next one; Shift+Left / Shift+Right ask for the previous / next pair and
+PgUp / PgDn (or Shift+Up / Shift+Down) for the previous / next group. The view only asks: whoever opened it
+(:class:`~gui.controllers.pairs.PairsController`) decides which pair comes and reports back in the status line.
 """
 
 from __future__ import annotations
@@ -10,103 +14,25 @@ from __future__ import annotations
 import os
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QImage, QKeySequence, QPainter, QPixmap, QShortcut, QTransform, QWheelEvent
-from PySide6.QtWidgets import (
-    QGraphicsPixmapItem,
-    QGraphicsScene,
-    QGraphicsView,
-    QHBoxLayout,
-    QLabel,
-    QPushButton,
-    QSizePolicy,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtGui import QImage, QKeySequence, QShortcut, QTransform
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSizePolicy, QVBoxLayout, QWidget
 
 from engine.results import Member
 from gui.format import human_bytes, resolution
 from gui.signals import emit
-from gui.workers import TaskRunner, ThumbnailLoader, pil_to_qimage
+from gui.views.image_pane import WHEEL_STEP, ImagePane, difference_image
+from gui.workers import TaskRunner, ThumbnailLoader
 
-WHEEL_STEP = 1.25
 FLICKER_MS = 600
-DIFF_MAX_SIDE = 2048
-
-
-def difference_image(path_a: str, path_b: str) -> QImage:
-    """|A - B| after scaling B onto A, amplified so small edits stand out. Runs on a pool thread."""
-    from PIL import ImageChops, ImageOps
-
-    from engine.imaging import load_thumbnail
-
-    a = load_thumbnail(path_a, DIFF_MAX_SIDE)
-    b = load_thumbnail(path_b, DIFF_MAX_SIDE).resize(a.size)
-    diff = ImageOps.autocontrast(ImageChops.difference(a, b).convert("L"), cutoff=0.5)
-    return pil_to_qimage(diff.convert("RGB"))
-
-
-class ImagePane(QGraphicsView):
-    wheeled = Signal(object, float)  # pane, zoom factor
-    scrolled = Signal(object)
-
-    def __init__(self, parent=None) -> None:
-        super().__init__(parent)
-        self.setScene(QGraphicsScene(self))
-        self.item = QGraphicsPixmapItem()
-        self.item.setTransformationMode(Qt.TransformationMode.SmoothTransformation)
-        self.scene().addItem(self.item)
-        self.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
-        self.setBackgroundBrush(QColor(40, 40, 40))
-        self.setDragMode(QGraphicsView.DragMode.ScrollHandDrag)
-        self.setTransformationAnchor(QGraphicsView.ViewportAnchor.AnchorUnderMouse)
-        self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        self.message = QLabel("loading…", self)
-        self.message.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.message.setStyleSheet("color: #ddd;")
-        self.horizontalScrollBar().valueChanged.connect(lambda _v: emit(self.scrolled, self))
-        self.verticalScrollBar().valueChanged.connect(lambda _v: emit(self.scrolled, self))
-
-    def set_image(self, image: QImage | None, message: str = "") -> None:
-        if image is None:
-            self.item.setPixmap(QPixmap())
-            self.message.setText(message or "loading…")
-            self.message.show()
-        else:
-            self.item.setPixmap(QPixmap.fromImage(image))
-            self.scene().setSceneRect(self.item.boundingRect())
-            self.message.hide()
-
-    def image_width(self) -> int:
-        return self.item.pixmap().width()
-
-    def resizeEvent(self, event) -> None:
-        super().resizeEvent(event)
-        self.message.setGeometry(self.viewport().geometry())
-
-    def wheelEvent(self, event: QWheelEvent) -> None:
-        steps = event.angleDelta().y() / 120
-        if steps:
-            emit(self.wheeled, self, WHEEL_STEP**steps)
-        event.accept()
-
-    def scroll_fraction(self) -> tuple[float, float]:
-        h, v = self.horizontalScrollBar(), self.verticalScrollBar()
-        return (
-            (h.value() - h.minimum()) / max(1, h.maximum() - h.minimum()),
-            (v.value() - v.minimum()) / max(1, v.maximum() - v.minimum()),
-        )
-
-    def set_scroll_fraction(self, fx: float, fy: float) -> None:
-        h, v = self.horizontalScrollBar(), self.verticalScrollBar()
-        h.setValue(round(h.minimum() + fx * (h.maximum() - h.minimum())))
-        v.setValue(round(v.minimum() + fy * (v.maximum() - v.minimum())))
 
 
 class CompareView(QWidget):
-    """``notDuplicate``/``isDuplicate`` carry the two paths; the main window stores the label."""
+    """``notDuplicate``/``isDuplicate`` carry the two paths; ``stepPair`` / ``stepGroup`` (-1 or 1) ask to move."""
 
     notDuplicate = Signal(str, str)
     isDuplicate = Signal(str, str)
+    stepPair = Signal(int)
+    stepGroup = Signal(int)
     swapped = Signal()
 
     def __init__(self, loader: ThumbnailLoader, runner: TaskRunner, parent=None) -> None:
@@ -156,6 +82,8 @@ class CompareView(QWidget):
             if key == "diff":
                 bar.addStretch(1)
         self.mode_label = QLabel(self)
+        self.status = QLabel(self)  # what N / Y did, and where the pair is in the results
+        self.status.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         panes = QHBoxLayout()
         self.columns: list[QWidget] = []
         for pane, info in ((self.left, self.left_info), (self.right, self.right_info)):
@@ -170,6 +98,7 @@ class CompareView(QWidget):
         layout.addLayout(bar)
         layout.addWidget(self.mode_label)
         layout.addLayout(panes, 1)
+        layout.addWidget(self.status)
         for keys, slot in (
             ("F", self.fit),
             ("1", self.actual_size),
@@ -179,6 +108,12 @@ class CompareView(QWidget):
             ("N", self._not_dup),
             ("Y", self._is_dup),
             ("Esc", self.close),
+            ("Shift+Right", lambda: emit(self.stepPair, 1)),
+            ("Shift+Left", lambda: emit(self.stepPair, -1)),
+            ("PgDown", lambda: emit(self.stepGroup, 1)),
+            ("PgUp", lambda: emit(self.stepGroup, -1)),
+            ("Shift+Down", lambda: emit(self.stepGroup, 1)),
+            ("Shift+Up", lambda: emit(self.stepGroup, -1)),
             ("+", lambda: self.zoom_by(WHEEL_STEP)),
             ("-", lambda: self.zoom_by(1 / WHEEL_STEP)),
         ):
@@ -200,16 +135,23 @@ class CompareView(QWidget):
         for pane, info, m in ((self.left, self.left_info, self.a), (self.right, self.right_info, self.b)):
             img = self.loader.get(m.path, 0)
             pane.set_image(img, self.loader.error(m.path, 0) or "")
-            info.setText(
-                f"<b>{os.path.basename(m.path)}</b><br>{resolution(m.width, m.height)} · "
-                f"{human_bytes(m.size)} · {(m.capture_time or 'no date').replace('T', ' ')}"
-                f"<br>{m.camera or 'no camera info'} · score {m.score:.3f}<br><small>{m.path}</small>"
-            )
+            info.setText(self.info_html(m))
         if self.mode == "flicker":
             self._show_flicker_frame()
         elif self.mode == "diff":
             self._show_diff()
         self._apply_zoom()
+
+    @staticmethod
+    def info_html(m: Member) -> str:
+        return (
+            f"<b>{os.path.basename(m.path)}</b><br>{resolution(m.width, m.height)} · "
+            f"{human_bytes(m.size)} · {(m.capture_time or 'no date').replace('T', ' ')}"
+            f"<br>{m.camera or 'no camera info'} · score {m.score:.3f}<br><small>{m.path}</small>"
+        )
+
+    def show_message(self, text: str) -> None:
+        self.status.setText(text)
 
     def _image_ready(self, path: str, side: int) -> None:
         if side == 0 and self.a and self.b and path in (self.a.path, self.b.path):
@@ -341,6 +283,7 @@ class CompareView(QWidget):
                     a_img.size(), Qt.AspectRatioMode.IgnoreAspectRatio, Qt.TransformationMode.SmoothTransformation
                 )
         self.left.set_image(img)
+        self.left_info.setText(self.info_html(m))  # the caption under the image names the file shown
         self.mode_label.setText(
             f"Flicker: showing {'right' if self._flicker_b else 'left'} ({os.path.basename(m.path)})"
         )
