@@ -101,6 +101,7 @@ class ImproveDialog(QDialog):
         self.switch_back = self.buttons.addButton("Switch back", QDialogButtonBox.ButtonRole.ActionRole)
         self.close_button = self.buttons.addButton("Close", QDialogButtonBox.ButtonRole.AcceptRole)
         self.switch_back.hide()
+        self.switch_back.setAutoDefault(False)  # Enter must never undo what the run did
         self.close_button.setEnabled(False)
         self.cancel_button.clicked.connect(self.cancel)
         self.close_button.clicked.connect(self.accept)
@@ -133,13 +134,19 @@ class ImproveDialog(QDialog):
         if total:
             self.bar.setValue(min(done, total))
 
-    def _end(self, status: str, text: str) -> None:
+    def _end(self, status: str, text: str, ran: bool = False) -> None:
+        """``ran``: the run got as far as comparing the models; otherwise a full bar would claim work not done."""
         self.task = None
-        self.bar.setRange(0, 1)
-        self.bar.setValue(1)
+        if ran:
+            self.bar.setRange(0, 1)
+            self.bar.setValue(1)
+        else:
+            self.bar.hide()
         self.status.setText(text)
         self.cancel_button.setEnabled(False)
         self.close_button.setEnabled(True)
+        self.close_button.setDefault(True)  # Enter closes, whichever button had the focus
+        self.close_button.setFocus()
         emit(self.finished_run, status)
 
     def cancel(self) -> None:
@@ -171,7 +178,7 @@ class ImproveDialog(QDialog):
             )
         else:
             text = result.message
-        self._end(result.status, text)
+        self._end(result.status, text, ran=result.current is not None)
 
     def _switch_back(self) -> None:
         versions.use_version(self._previous)

@@ -7,6 +7,8 @@ import time
 from types import SimpleNamespace
 
 from gui_helpers import make_photo
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QDialog
 
 from engine.finetune import FinetuneConfig
 from engine.labels import LabelStore
@@ -134,3 +136,51 @@ def test_versions_dialog_switches_and_scans_follow(window, qtbot) -> None:
     dialog.remove_selected(confirm=False)
     assert dialog.list.count() == 1 and versions.list_versions() == []
     dialog.close()
+
+
+def _controller(runner, labels, finetune) -> FinetuneController:
+    return FinetuneController(
+        runner,
+        labels,
+        SimpleNamespace(scan_result=None),
+        SettingsStore(AppSettings(), save=False),
+        Messages(lambda _text, _ms: None),
+        finetune=finetune,
+    )
+
+
+def test_nothing_ran_shows_no_full_progress_bar(qtbot, tmp_path) -> None:
+    labels = LabelStore()
+    _label_pairs(labels, tmp_path, 3)  # too few: the engine stops before any work
+    runner = TaskRunner(1)
+    dialog = _controller(runner, labels, None).improve(TINY)
+    qtbot.addWidget(dialog)
+    with qtbot.waitSignal(dialog.finished_run, timeout=20000) as sig:
+        pass
+    assert sig.args == ["need-more-labels"]
+    assert not dialog.bar.isVisible() and "more" in dialog.status.text()
+    dialog.close()
+    assert runner.shutdown()
+
+
+def test_enter_after_a_saved_run_closes_and_keeps_the_new_version(qtbot) -> None:
+    """Enter used to press "Switch back", the button that appears when a run saves a version."""
+    from engine.model.weights import build_network, load_spec
+
+    bundled = load_spec(None)
+    saved = versions.save_version(bundled, build_network(bundled).state_dict(), "test")
+
+    def saved_run(pairs, library, config, progress: Progress):
+        progress.report("training", 1, 1)
+        return SimpleNamespace(status="saved", message="", spec=saved, current=None, candidate=None)
+
+    runner = TaskRunner(1)
+    dialog = _controller(runner, LabelStore(), saved_run).improve(TINY)
+    qtbot.addWidget(dialog)
+    dialog.activateWindow()
+    qtbot.waitUntil(lambda: dialog.isActiveWindow() and dialog.task is None, timeout=20000)
+    assert dialog.switch_back.isVisible() and versions.active_version_id() == saved.model_id
+    qtbot.keyClick(QApplication.focusWidget() or dialog, Qt.Key.Key_Return)
+    assert versions.active_version_id() == saved.model_id  # still the new one
+    assert not dialog.isVisible() and QDialog.result(dialog) == QDialog.DialogCode.Accepted
+    assert runner.shutdown()
