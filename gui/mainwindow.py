@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QSize, Qt
+from PySide6.QtCore import QEvent, QSize, Qt
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QMainWindow, QPushButton, QSplitter, QTreeView, QVBoxLayout, QWidget
 
 from engine.fileops import TrashFn
@@ -205,6 +205,7 @@ class MainWindow(QMainWindow):
         self.settings.folders = self.folders.folders()
         self.settings.exclude = self.folders.exclude_patterns()
         self.model.set_protected(self.settings.protected_folders)
+        self.results.set_roots([f.path for f in self.settings.folders])  # a folder taken off: its files go
         self.group_view.viewport().update()
         self.store.save()
 
@@ -225,6 +226,7 @@ class MainWindow(QMainWindow):
         self.menu_actions.scan.setEnabled(not scanning)
         self.menu_actions.cancel_scan.setEnabled(scanning)
         self.scan_button.setText("Scanning…" if scanning else "Scan")
+        self.summary.setText(self.results.summary_text(scanning))
 
     def _show_scan(self, result: ScanResult, settings: ScanSettings) -> None:
         for loader in (self.thumbs, self.full_images):
@@ -234,7 +236,7 @@ class MainWindow(QMainWindow):
         self.results.load(result, settings)
 
     def _update_summary(self) -> None:
-        self.summary.setText(self.results.summary_text())
+        self.summary.setText(self.results.summary_text(self.scanner.scanning))
 
     # ---- geometry --------------------------------------------------------------------------------------------
     def _restore_geometry(self) -> None:
@@ -259,6 +261,14 @@ class MainWindow(QMainWindow):
         self.thumbs.shutdown()
         self.full_images.shutdown()
         self.pairs.close_compare()
+
+    def changeEvent(self, event) -> None:
+        """Back in the app: files may have been deleted elsewhere meanwhile (a cheap stat of the listed ones)."""
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.ActivationChange and self.isActiveWindow():
+            action = self.file_actions.task
+            if not self.scanner.scanning and not (action is not None and action.running):
+                self.results.check_files()
 
     def closeEvent(self, event) -> None:
         self._remember_geometry()

@@ -13,12 +13,15 @@ from engine.progress import Progress
 from engine.results import ScanResult
 from engine.settings import ScanSettings
 
+LOADING = "loading the model"  # the progress phase while the network loads (or the preload is loading it)
+
 
 class ScanService:
     def __init__(self) -> None:
         self._lock = threading.Lock()  # one scan at a time uses the network; a cancelled one ends quickly
         self._embedder = None
         self._embedder_key: tuple | None = None
+        self._loading = False  # read without the lock, by a scan waiting for it
 
     def _embedder_for(self, settings: ScanSettings, progress: Progress):
         key = (settings.model_path, settings.device)
@@ -26,9 +29,12 @@ class ScanService:
             from engine.model.inference import Embedder
             from engine.model.weights import load_spec
 
-            progress.report("loading the model", 0, 0)
-            self._embedder = None
-            self._embedder = Embedder(load_spec(settings.model_path), settings.device)
+            progress.report(LOADING, 0, 0)
+            self._embedder, self._loading = None, True
+            try:
+                self._embedder = Embedder(load_spec(settings.model_path), settings.device)
+            finally:
+                self._loading = False
             self._embedder_key = key
         return self._embedder
 
@@ -46,7 +52,14 @@ class ScanService:
             settings = replace(settings, use_labels=False)
         else:
             settings = replace(settings, labels_path=str(labels.path))
-        with self._lock:
+        if not self._lock.acquire(blocking=False):
+            if self._loading and not settings.exact_only:  # the preload is loading the network: say so
+                progress.report(LOADING, 0, 0)
+            while not self._lock.acquire(timeout=0.1):
+                progress.check()  # a cancel while waiting lands at once
+        try:
             progress.check()
             embedder = None if settings.exact_only else self._embedder_for(settings, progress)
             return scan(settings, progress, embedder=embedder)
+        finally:
+            self._lock.release()

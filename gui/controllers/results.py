@@ -1,16 +1,21 @@
 """The scan under review: its result, the threshold, files removed since, "not a duplicate" labels, and regrouping.
 
 Groups are re-formed from the scan's kept pairs whenever one of these changes, without a rescan; a library with
-many pairs regroups on the task runner, and only the newest regrouping is shown.
+many pairs regroups on the task runner, and only the newest regrouping is shown. Files also leave the groups
+when their folder is taken off the list (they come back if it is added again) and when ``check_files`` finds
+them gone from the disk (the window calls it whenever it is activated: the user may have deleted files
+elsewhere).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import os
+from collections.abc import Iterable, Sequence
 
 from PySide6.QtCore import QObject, Signal
 
 from engine.fileops import without_paths
+from engine.marking import in_folders
 from engine.results import Group, ScanResult
 from engine.settings import ScanSettings
 from gui.controllers.navigation import NavigationController
@@ -20,15 +25,34 @@ from gui.settings import SettingsStore
 from gui.signals import emit
 from gui.views.messages import Messages
 from gui.views.threshold_slider import ThresholdSlider
-from gui.workers import TaskRunner
+from gui.workers import TaskHandle, TaskRunner
 
 SYNC_REGROUP_PAIRS = 20000  # below this many pairs regrouping takes milliseconds: do it at once
+
+
+def _stat_listed(listed: Sequence[tuple[str, int, int]], progress) -> tuple[set[str], set[str]]:
+    """(gone, changed): files that no longer exist, and files whose size or modification time moved on."""
+    gone: set[str] = set()
+    changed: set[str] = set()
+    for path, size, mtime_ns in listed:
+        progress.check()
+        try:
+            st = os.stat(path)
+        except (FileNotFoundError, NotADirectoryError):
+            gone.add(path)
+        except OSError:
+            continue  # unreadable right now (a network share asleep): not proof that it is gone
+        else:
+            if st.st_size != size or st.st_mtime_ns != mtime_ns:
+                changed.add(path)
+    return gone, changed
 
 
 class ResultsController(QObject):
     """``groupsChanged`` follows every new set of groups shown (a scan, the threshold, a file action, a label)."""
 
     groupsChanged = Signal()
+    filesChecked = Signal(int, int)  # files found gone, files found changed since the scan
 
     def __init__(
         self,
@@ -47,13 +71,17 @@ class ResultsController(QObject):
         self.scan_settings = ScanSettings()
         self.threshold = 1.0
         self.removed: set[str] = set()
+        self.outside: set[str] = set()  # scanned files whose folder is no longer in the list
+        self.roots: tuple[str, ...] | None = None  # None: every scanned file counts
         self.not_duplicates: set[frozenset[str]] = set()
         self._gen = 0
+        self._check: TaskHandle | None = None
         slider.settled.connect(self.set_threshold)
 
     def load(self, result: ScanResult, settings: ScanSettings) -> None:
         """A finished scan: its groups, marks cleared, the slider down to the lowest score the scan kept."""
         self.scan_result, self.scan_settings, self.removed = result, settings, set()
+        self.roots, self.outside = tuple(settings.roots), set()
         self.not_duplicates = set(settings.not_duplicates)
         self.threshold = result.threshold
         exact = settings.exact_only or result.model_id == "exact-only"
@@ -78,6 +106,47 @@ class ResultsController(QObject):
     def files_restored(self, paths: Iterable[str]) -> None:
         self.removed -= set(paths)
 
+    def set_roots(self, roots: Sequence[str]) -> None:
+        """The folder list changed: files outside every listed folder leave the groups (and their marks)."""
+        roots = tuple(roots)
+        if self.scan_result is None or roots == self.roots:
+            return
+        self.roots = roots
+        outside = {p for p in self.scan_result.catalog if not in_folders(p, roots)}
+        if outside != self.outside:
+            self.outside = outside
+            self.refresh_groups()
+
+    def check_files(self) -> bool:
+        """Stat every listed file on the task runner; what is gone leaves the groups. False when nothing to do."""
+        if self.scan_result is None or (self._check is not None and self._check.running):
+            return False
+        listed = [(m.path, m.size, m.mtime_ns) for g in self.model.groups for m in g.members]
+        if not listed:
+            return False
+        self._check = self.runner.run(
+            "check files",
+            lambda progress: _stat_listed(listed, progress),
+            on_done=self._checked,
+            on_error=lambda msg: self.messages.add_message(f"Could not re-check the listed files: {msg}"),
+        )
+        return True
+
+    def _checked(self, found: tuple[set[str], set[str]]) -> None:
+        gone, changed = found
+        gone -= self.removed  # already known: moved or trashed by the app meanwhile
+        if gone:
+            self.files_removed(gone)
+            self.refresh_groups()
+        parts = []
+        if gone:
+            parts.append(f"{len(gone)} listed files are gone (deleted or moved outside Doppel) and left the groups")
+        if changed:
+            parts.append(f"{len(changed)} changed since the scan; scan again to update them")
+        if parts:
+            self.messages.status("; ".join(parts) + ".", 15000)
+        emit(self.filesChecked, len(gone), len(changed))
+
     def add_not_duplicate(self, a: str, b: str) -> None:
         """The user said these two are different photos: they are never grouped together again."""
         self.not_duplicates.add(frozenset((a, b)))
@@ -90,7 +159,7 @@ class ResultsController(QObject):
         from engine.scan import regroup
 
         base, threshold, settings = self.scan_result, self.threshold, self.scan_settings
-        removed, not_dup = set(self.removed), set(self.not_duplicates)
+        removed, not_dup = self.removed | self.outside, set(self.not_duplicates)
         self._gen += 1
         gen = self._gen
 
@@ -120,9 +189,9 @@ class ResultsController(QObject):
         m = self.scan_result.catalog.get(path) if self.scan_result else None
         return m.size if m else 0
 
-    def summary_text(self) -> str:
+    def summary_text(self, scanning: bool = False) -> str:
         if self.scan_result is None:
-            return "Add folders and press Scan."
+            return "Scanning… (progress in the status bar)" if scanning else "Add folders and press Scan."
         s = self.model.summary()
         return (
             f"<b>{s['groups']}</b> groups · <b>{s['reclaimable_files']}</b> files could go "

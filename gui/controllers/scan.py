@@ -76,6 +76,7 @@ class ScanController(QObject):
         self.settings, self.progress, self.messages = settings, progress, messages
         self.before_scan = before_scan
         self.task: TaskHandle | None = None
+        self._scan_settings: ScanSettings | None = None  # those of the scan running or last run
         self._gen = 0
         progress.cancelRequested.connect(self.cancel)
         self._escape = EscapeCancels(window, self.cancel) if window is not None else None
@@ -94,6 +95,7 @@ class ScanController(QObject):
             return False
         self.messages.hide_banner()
         settings = self.settings.current.to_scan_settings(frozenset(self.labels.not_duplicate_pairs()))
+        self._scan_settings = settings
         self._gen += 1
         gen = self._gen
         labels = self.labels
@@ -124,7 +126,10 @@ class ScanController(QObject):
         self.task.cancel()
         self._gen += 1  # whatever the cancelled scan still posts is ignored
         self._stopped()
-        self.messages.status("Scan cancelled; what was analysed is cached for the next scan.", 8000)
+        cached = self._scan_settings is not None and self._scan_settings.use_cache
+        self.messages.status(
+            "Scan cancelled; what was analysed is cached for the next scan." if cached else "Scan cancelled.", 8000
+        )
         emit(self.scanEnded, "cancelled")
 
     def _watch_escape(self, scanning: bool) -> None:

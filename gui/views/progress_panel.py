@@ -11,6 +11,7 @@ from gui.format import human_duration
 from gui.signals import emit
 
 PHASE_NAMES = {
+    "loading the model": "Loading the model",
     "discover": "Finding images",
     "hash": "Comparing bytes",
     "embed": "Analysing images",
@@ -59,6 +60,10 @@ class ProgressPanel(QWidget):
         now = time.monotonic()
         if phase != self._phase:
             self._phase, self._phase_start = phase, now
+        if not done:  # nothing counted yet (the model loading, a first batch): "0 / 77" would look stuck
+            self.bar.setRange(0, 0)
+            self.label.setText(f"{phase_title(phase)}…" + (f" ({total:,})" if total else ""))
+            return
         text = f"{phase_title(phase)}: {done:,}" + (f" / {total:,}" if total else "")
         if total:
             self.bar.setRange(0, total)
