@@ -47,7 +47,6 @@ def main(argv: list[str] | None = None) -> int:
 
     from gui.mainwindow import MainWindow
     from gui.settings import AppSettings, Folder
-    from gui.views.group_view import THUMB_SIDE
 
     app = QApplication.instance() or QApplication([sys.argv[0]])
 
@@ -92,19 +91,18 @@ def main(argv: list[str] | None = None) -> int:
     window.navigation.select_group(best)
     window.tree.expand(window.model.index(best, 0))
     group = window.model.group(best)
+    side = window.group_view.delegate.decode_side  # the cards' size follows the window's
     wait_until(
         app,
-        lambda: all(
-            (m.path, THUMB_SIDE) in window.thumbs.cache or window.thumbs.error(m.path, THUMB_SIDE)
-            for m in group.members
-        ),
+        lambda: all((m.path, side) in window.thumbs.cache or window.thumbs.error(m.path, side) for m in group.members),
         120,
         "thumbnails",
     )
-    keeper = next(m for m in group.members if m.path == group.keeper)
+    keeper_path = window.model.keeper_of(group)  # the rule's keeper, as the cards show it
+    keeper = next(m for m in group.members if m.path == keeper_path)
     # compare the keeper with the member least like it in size: the most interesting pair
     other = max(
-        (n for n, m in enumerate(group.members) if m.path != group.keeper),
+        (n for n, m in enumerate(group.members) if m.path != keeper_path),
         key=lambda n: abs(group.members[n].width - keeper.width),
     )
     window.group_view.set_current_row(other)

@@ -20,6 +20,7 @@ from gui.format import human_bytes
 from gui.itemmodels.results_model import ResultsModel
 from gui.settings import SettingsStore
 from gui.signals import emit
+from gui.views.folder_panel import pictures_folder
 from gui.views.messages import Messages
 from gui.workers import TaskHandle, TaskRunner, ThumbnailLoader
 
@@ -87,7 +88,7 @@ class FileActionsController(QObject):
         return True
 
     def choose_move_folder(self) -> str:
-        start = self.settings.current.last_move_folder
+        start = self.settings.current.last_move_folder or pictures_folder()
         return QFileDialog.getExistingDirectory(self.dialog_parent, "Move marked files to", start)
 
     def move_marked(self, dest: str | None = None) -> bool:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QDir, QStandardPaths, Qt, Signal
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
     QFileDialog,
@@ -22,6 +22,12 @@ from gui.settings import Folder
 from gui.signals import emit
 
 PROTECTED_TIP = "Ticked: protected. Files in a protected folder are never marked for removal."
+
+
+def pictures_folder() -> str:
+    """Where a folder dialog starts: the user's Pictures folder, else home (never the folder the app runs from)."""
+    pictures = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.PicturesLocation)
+    return pictures if pictures and os.path.isdir(pictures) else QDir.homePath()
 
 
 class FolderPanel(QWidget):
@@ -96,7 +102,7 @@ class FolderPanel(QWidget):
                 item.setCheckState(Qt.CheckState.Checked if protected else Qt.CheckState.Unchecked)
 
     def choose_folder(self) -> None:
-        path = QFileDialog.getExistingDirectory(self, "Add a folder to scan")
+        path = QFileDialog.getExistingDirectory(self, "Add a folder to scan", pictures_folder())
         if path:
             self.add_folder(path)
 

@@ -1,9 +1,10 @@
 """The selected group's members side by side as cards: thumbnail, resolution, size, date, camera, path, score.
 
 Thumbnails come from :class:`gui.workers.ThumbnailLoader` (decoded off the GUI thread, cached); a card paints
-a placeholder until its image is ready. The keeper has a green frame and a KEEP badge, marked files a red one
-(never both: the results model keeps one state per member); the other members of an uncertain group carry an
-amber NOT SURE badge.
+a placeholder until its image is ready. Cards grow with the card area, up to one row filling its height, and
+thumbnails are decoded at the smallest size that covers what is painted. The keeper has a green frame and a
+KEEP badge, marked files a red one (never both: the results model keeps one state per member); the other
+members of an uncertain group carry an amber NOT SURE badge.
 """
 
 from __future__ import annotations
@@ -22,9 +23,12 @@ from gui.itemmodels.results_model import ResultsModel, Role
 from gui.signals import emit
 from gui.workers import ThumbnailLoader
 
-THUMB_SIDE = 256  # decoded size; painted at up to CARD_THUMB
-CARD_THUMB = 200
-CARD_W, CARD_H = 224, CARD_THUMB + 124
+CARD_THUMB = 200  # the smallest painted thumbnail; a taller card area paints them larger
+MAX_CARD_THUMB = 560
+CARD_TEXT_H = 124  # name and info lines under the thumbnail
+CARD_MARGIN = 24
+CARD_H = CARD_THUMB + CARD_TEXT_H
+DECODE_SIDES = (256, 512, 768)  # decoded sizes; the smallest one that covers the painted size is used
 KEEP_COLOUR = QColor(46, 160, 67)
 MARK_COLOUR = QColor(208, 48, 48)
 PROTECTED_COLOUR = QColor(90, 90, 160)
@@ -58,10 +62,24 @@ class MemberDelegate(QStyledItemDelegate):
     def __init__(self, loader: ThumbnailLoader, parent=None) -> None:
         super().__init__(parent)
         self.loader = loader
+        self.thumb = CARD_THUMB
         self._pixmaps: OrderedDict[str, QPixmap] = OrderedDict()
 
     def sizeHint(self, option: QStyleOptionViewItem, index) -> QSize:
-        return QSize(CARD_W, CARD_H)
+        return QSize(self.thumb + CARD_MARGIN, self.thumb + CARD_TEXT_H)
+
+    @property
+    def decode_side(self) -> int:
+        return next((s for s in DECODE_SIDES if s >= self.thumb), DECODE_SIDES[-1])
+
+    def set_thumb(self, side: int) -> bool:
+        """Paint thumbnails ``side`` pixels wide; True when that changed (the view must lay out again)."""
+        side = max(CARD_THUMB, min(MAX_CARD_THUMB, side))
+        if side == self.thumb:
+            return False
+        self.thumb = side
+        self._pixmaps.clear()
+        return True
 
     def clear(self) -> None:
         self._pixmaps.clear()
@@ -71,11 +89,11 @@ class MemberDelegate(QStyledItemDelegate):
         if pm is not None:
             self._pixmaps.move_to_end(path)
             return pm
-        image = self.loader.get(path, THUMB_SIDE)
+        image = self.loader.get(path, self.decode_side)
         if image is None:
             return None
         pm = QPixmap.fromImage(image).scaled(
-            CARD_THUMB, CARD_THUMB, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation
+            self.thumb, self.thumb, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation
         )
         self._pixmaps[path] = pm
         while len(self._pixmaps) > 200:
@@ -106,18 +124,19 @@ class MemberDelegate(QStyledItemDelegate):
             painter.setPen(QPen(pal.color(QPalette.ColorRole.Highlight), 1, Qt.PenStyle.DashLine))
             painter.drawRect(rect.adjusted(3, 3, -3, -3))
 
-        thumb_box = QRect(rect.x() + (rect.width() - CARD_THUMB) // 2, rect.y() + 6, CARD_THUMB, CARD_THUMB)
+        side = self.thumb
+        thumb_box = QRect(rect.x() + (rect.width() - side) // 2, rect.y() + 6, side, side)
         pm = self._pixmap(m.path)
         if pm is not None:
-            x = thumb_box.x() + (CARD_THUMB - pm.width()) // 2
-            y = thumb_box.y() + (CARD_THUMB - pm.height()) // 2
+            x = thumb_box.x() + (side - pm.width()) // 2
+            y = thumb_box.y() + (side - pm.height()) // 2
             painter.drawPixmap(x, y, pm)
             if marked:
                 painter.fillRect(QRect(x, y, pm.width(), pm.height()), QColor(208, 48, 48, 70))
         else:
             painter.fillRect(thumb_box, pal.color(QPalette.ColorRole.AlternateBase))
             painter.setPen(pal.color(QPalette.ColorRole.PlaceholderText))
-            error = self.loader.error(m.path, THUMB_SIDE)
+            error = self.loader.error(m.path, self.decode_side)
             painter.drawText(
                 thumb_box.adjusted(6, 6, -6, -6),
                 Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap,
@@ -198,5 +217,12 @@ class GroupView(QListView):
             emit(self.currentMemberChanged, self.members.member(current.row()).path)
 
     def _image_ready(self, path: str, side: int) -> None:
-        if side == THUMB_SIDE and self.members.row_of(path) >= 0:
+        if side == self.delegate.decode_side and self.members.row_of(path) >= 0:
             self.viewport().update()
+
+    def resizeEvent(self, event) -> None:
+        """A card row as tall as the card area (within limits): a large window shows large thumbnails."""
+        super().resizeEvent(event)
+        room = self.viewport().height() - CARD_TEXT_H - 2 * self.spacing() - 12
+        if self.delegate.set_thumb(room // 8 * 8):  # in steps of 8 pixels: dragging a splitter stays smooth
+            self.scheduleDelayedItemsLayout()
