@@ -61,6 +61,30 @@ class CompareView(QWidget):
             pane.wheeled.connect(self._wheel)
             pane.scrolled.connect(self._sync_scroll)
 
+        bar = self._button_bar()
+        self.mode_label = QLabel(self)
+        self.status = QLabel(self)  # what N / Y did
+        self.status.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        panes = QHBoxLayout()
+        self.columns: list[QWidget] = []
+        for pane, info in ((self.left, self.left_info), (self.right, self.right_info)):
+            column = QWidget(self)
+            col = QVBoxLayout(column)
+            col.setContentsMargins(0, 0, 0, 0)
+            col.addWidget(pane, 1)
+            col.addWidget(info)
+            panes.addWidget(column, 1)
+            self.columns.append(column)
+        layout = QVBoxLayout(self)
+        layout.addLayout(bar)
+        layout.addWidget(self.mode_label)
+        layout.addLayout(panes, 1)
+        layout.addWidget(self.status)
+        self._shortcuts()
+        loader.ready.connect(self._image_ready)
+        loader.failed.connect(self._image_failed)
+
+    def _button_bar(self) -> QHBoxLayout:
         self.buttons: dict[str, QPushButton] = {}
         bar = QHBoxLayout()
         for key, text, tip, slot, checkable in [
@@ -81,24 +105,10 @@ class CompareView(QWidget):
             self.buttons[key] = b
             if key == "diff":
                 bar.addStretch(1)
-        self.mode_label = QLabel(self)
-        self.status = QLabel(self)  # what N / Y did, and where the pair is in the results
-        self.status.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-        panes = QHBoxLayout()
-        self.columns: list[QWidget] = []
-        for pane, info in ((self.left, self.left_info), (self.right, self.right_info)):
-            column = QWidget(self)
-            col = QVBoxLayout(column)
-            col.setContentsMargins(0, 0, 0, 0)
-            col.addWidget(pane, 1)
-            col.addWidget(info)
-            panes.addWidget(column, 1)
-            self.columns.append(column)
-        layout = QVBoxLayout(self)
-        layout.addLayout(bar)
-        layout.addWidget(self.mode_label)
-        layout.addLayout(panes, 1)
-        layout.addWidget(self.status)
+        return bar
+
+    def _shortcuts(self) -> None:
+        """The keys F1 lists under "In compare" (gui.menus.SHORTCUTS)."""
         for keys, slot in (
             ("F", self.fit),
             ("1", self.actual_size),
@@ -118,8 +128,6 @@ class CompareView(QWidget):
             ("-", lambda: self.zoom_by(1 / WHEEL_STEP)),
         ):
             QShortcut(QKeySequence(keys), self, slot)
-        loader.ready.connect(self._image_ready)
-        loader.failed.connect(self._image_failed)
 
     # ---- content ---------------------------------------------------------------------------------------------
     def set_pair(self, a: Member, b: Member) -> None:
