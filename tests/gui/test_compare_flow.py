@@ -90,3 +90,18 @@ def test_flicker_caption_names_the_file_shown(qtbot, window, photos) -> None:
     assert os.path.basename(left) not in compare.left_info.text()
     qtbot.keyClick(compare, Qt.Key.Key_X)
     assert left in compare.left_info.text() and right in compare.right_info.text()
+
+
+def test_f1_lists_only_keys_the_compare_window_has(qtbot, window) -> None:
+    from PySide6.QtGui import QKeySequence, QShortcut
+
+    from gui.menus import SHORTCUTS
+    from gui.views.compare_view import CompareView
+
+    view = CompareView(window.full_images, window.runner)
+    qtbot.addWidget(view)
+    bound = {s.key().toString() for s in view.findChildren(QShortcut)}
+    listed = [k for keys, _ in SHORTCUTS if keys.startswith("In compare: ") for k in keys[12:].split(" / ")]
+    assert len(listed) >= 10
+    for key in listed:
+        assert QKeySequence({"PgDn": "PgDown"}.get(key, key)).toString() in bound, key  # F1 uses the keycap
