@@ -75,3 +75,37 @@ def test_compare_window_opens_inside_the_screen(qtbot, window, photos) -> None:
     compare = window.pairs.open_compare()
     assert compare is not None and compare.isVisible()
     assert _frame_inside_screen(compare)
+
+
+SCALED_WINDOW_SCRIPT = """
+from PySide6.QtWidgets import QApplication
+app = QApplication([])
+from gui.mainwindow import MainWindow
+from gui.settings import AppSettings
+w = MainWindow(settings=AppSettings(exact_only=True), save=False)
+w.show()
+app.processEvents()
+area = w.screen().availableGeometry()
+slider = w.slider.mapTo(w, w.slider.rect().bottomRight())
+print(area.width(), area.height(), int(area.contains(w.frameGeometry())), int(w.rect().contains(slider)))
+w.shutdown()
+"""
+
+
+def test_the_issue_case_1600x1000_at_150_percent(tmp_path) -> None:
+    """The report's own setup: a 1600x1000 screen with QT_SCALE_FACTOR=1.5, in a fresh process."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    config = tmp_path / "screen.json"
+    config.write_text(json.dumps({"screens": [{"name": "s", "x": 0, "y": 0, "width": 1600, "height": 1000}]}))
+    env = dict(os.environ, QT_SCALE_FACTOR="1.5", QT_QPA_PLATFORM=f"offscreen:configfile={config}")
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    env["PYTHONPATH"] = os.pathsep.join([root, env.get("PYTHONPATH", "")])
+    out = subprocess.run(
+        [sys.executable, "-c", SCALED_WINDOW_SCRIPT], env=env, capture_output=True, text=True, timeout=120, cwd=root
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["1067", "667", "1", "1"], out.stdout

@@ -26,10 +26,18 @@ def test_cancel_mentions_the_cache_only_when_it_is_on(qtbot, window, tmp_path) -
     for use_cache, expected in ((False, "Scan cancelled."), (True, "what was analysed is cached")):
         window.settings.use_cache = use_cache
         assert window.scanner.start()
-        assert "Add folders" not in window.summary.text()  # no stale hint while the scan runs
         window.scanner.cancel()
         message = window.statusBar().currentMessage()
         assert expected in message and ("cached" in message) == use_cache
+
+
+def test_no_stale_hint_while_the_first_scan_runs(qtbot, window, tmp_path) -> None:
+    assert "Add folders" in window.summary.text()
+    window.folders.add_folder(str(tmp_path))
+    window.scanner.service = EndlessScan()
+    assert window.scanner.start()
+    assert "Add folders" not in window.summary.text() and "Scanning" in window.summary.text()
+    window.scanner.cancel()
 
 
 def test_progress_never_sits_at_zero_of_n() -> None:
