@@ -98,7 +98,7 @@ def main(argv: list[str] | None = None) -> int:
         120,
         "thumbnails",
     )
-    keeper_path = window.model.keeper_of(group)  # the rule's keeper, as the cards show it
+    keeper_path = group.keeper  # auto-mark set the rule's keeper in the group
     keeper = next(m for m in group.members if m.path == keeper_path)
     # compare the keeper with the member least like it in size: the most interesting pair
     other = max(

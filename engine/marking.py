@@ -160,3 +160,32 @@ def set_keeper(group: Group, marked: Iterable[str], path: str) -> tuple[Group, f
     if path not in {m.path for m in group.members}:
         raise ValueError(f"{path} is not in this group")
     return replace(group, keeper=path), frozenset(set(marked) - {path})
+
+
+def settle(
+    groups: Iterable[Group],
+    marked: Iterable[str],
+    kept: Collection[str] = (),
+    protected: Sequence[str] = (),
+    keep_rules: Sequence[str] = DEFAULT_KEEP_RULES,
+    preferred_folders: Sequence[str] = (),
+) -> tuple[list[Group], frozenset[str]]:
+    """Groups and marks with one state per member again, after the groups were re-formed or the marks replaced.
+
+    Marks stay only on grouped, unprotected files. Each group gets an unmarked keeper: a member in ``kept``
+    (the keepers chosen before: by a rule, or by hand) if one is unmarked, else its own keeper if unmarked, else
+    the best unmarked member by the keep rules; if every member was marked, its keeper loses the mark.
+    """
+    marks = set(marked)
+    out: list[Group] = []
+    valid: set[str] = set()
+    for g in groups:
+        ms = {m.path for m in g.members if m.path in marks and not in_folders(m.path, protected)}
+        keeper = next((m.path for m in g.members if m.path in kept and m.path not in ms), None)
+        if keeper is None:
+            rest = [m for m in g.members if m.path not in ms]
+            keeper = g.keeper if g.keeper not in ms or not rest else pick_keeper(rest, keep_rules, preferred_folders)
+        ms.discard(keeper)
+        out.append(g if keeper == g.keeper else replace(g, keeper=keeper))
+        valid |= ms
+    return out, frozenset(valid)

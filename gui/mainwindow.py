@@ -197,6 +197,7 @@ class MainWindow(QMainWindow):
         self.folders.set_exclude_patterns(list(s.exclude))
         self.folders.blockSignals(False)
         self.model.set_protected(s.protected_folders)
+        self.model.set_keep_rules(s.keep_rules, s.preferred_folders)  # who keeps when the keeper is marked
         combo = self.menu_actions.rule_combo
         combo.setCurrentIndex(max(combo.findData(s.mark_rule), 0))
         self.slider.set_value(s.threshold if s.threshold is not None else 0.8)

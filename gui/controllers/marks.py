@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QObject
 
-from engine.marking import auto_mark, choose_keeper
+from engine.marking import plan_marks
 from gui.controllers.navigation import NavigationController
 from gui.itemmodels.results_model import ResultsModel
 from gui.settings import SettingsStore
@@ -27,14 +27,16 @@ class MarksController(QObject):
     def auto_mark(self, rule: str | None = None) -> int:
         s = self.settings.current
         rule = rule or s.mark_rule
-        marks = auto_mark(self.model.groups, rule, s.preferred_folders, s.protected_folders)
-        keepers = {choose_keeper(g, rule, s.preferred_folders) for g in self.model.groups}
-        self.model.set_marks(marks, keepers)  # the rule's keeper wears the KEEP badge, not the suggested one
-        self.messages.status(f"Marked {len(self.model.marked)} files, keeping one per group.", 5000)
+        plan = plan_marks(self.model.groups, rule, s.preferred_folders, s.protected_folders)
+        self.model.set_marks(plan.marked, plan.groups)  # the rule's keeper wears the KEEP badge
+        text = f"Marked {len(self.model.marked)} files, keeping one per group."
+        if plan.uncertain:
+            text += f" {len(plan.uncertain)} groups are not sure (tinted): review them; their unsure files stay."
+        self.messages.status(text, 8000)
         return len(self.model.marked)
 
     def clear_marks(self) -> None:
-        self.model.set_marks((), keepers=())  # back to the suggested keepers
+        self.model.set_marks(())
 
     def toggle_current_mark(self) -> None:
         m = self.navigation.current_member()

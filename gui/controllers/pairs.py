@@ -55,8 +55,7 @@ class PairsController(QObject):
         if row < 0 or m is None:
             return None
         g = self.model.group(row)
-        keeper_path = self.model.keeper_of(g)
-        keeper = next(x for x in g.members if x.path == keeper_path)
+        keeper = next(x for x in g.members if x.path == g.keeper)
         if m.path != keeper.path:
             return keeper, m
         other = next((x for x in g.members if x.path == g.reference and x.path != m.path), None)
@@ -90,8 +89,7 @@ class PairsController(QObject):
 
     def _partners(self, g) -> list[str]:
         """Who the keeper is compared with, in the group's order: every member but the keeper."""
-        keeper = self.model.keeper_of(g)
-        return [m.path for m in g.members if m.path != keeper]
+        return [m.path for m in g.members if m.path != g.keeper]
 
     def step_pair(self, step: int) -> bool:
         """Show the next (1) or previous (-1) pair; past either end of a group, the next or previous group's."""
@@ -132,8 +130,11 @@ class PairsController(QObject):
         """A label split a group, or files went: the compare view follows if its pair is no longer one."""
         if self.compare is None or not self.compare.isVisible() or self.compare.a is None or self.compare.b is None:
             return
+        shown = {self.compare.a.path, self.compare.b.path}
+        if not any(self.model.group_row_of(p) >= 0 for p in shown):
+            return  # both left every group (the last pair said "not a duplicate"): keep it on screen
         pair = self.current_pair()
-        if pair is not None and {pair[0].path, pair[1].path} != {self.compare.a.path, self.compare.b.path}:
+        if pair is not None and {pair[0].path, pair[1].path} != shown:
             self._show_pair(pair)
 
     def close_compare(self) -> None:

@@ -197,4 +197,4 @@ class ResultsController(QObject):
             f"<b>{s['groups']}</b> groups · <b>{s['reclaimable_files']}</b> files could go "
             f"(<b>{human_bytes(s['reclaimable_bytes'])}</b>) · marked: <b>{s['marked_files']}</b> "
             f"({human_bytes(s['marked_bytes'])})"
-        )
+        ) + (f" · <b>{s['uncertain']}</b> not sure: review them" if s["uncertain"] else "")

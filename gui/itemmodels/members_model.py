@@ -31,6 +31,9 @@ class MembersModel(QAbstractListModel):
 
     def _marks_changed(self) -> None:
         if self.group and self.group.members:
+            current = self.results.group_of(self.group.members[0].path)
+            if current is not None and current.members is self.group.members:
+                self.group = current  # the same group with another keeper (a mark handed the role on)
             emit(self.dataChanged, self.index(0), self.index(len(self.group.members) - 1))
 
     def rowCount(self, parent: QModelIndex | QPersistentModelIndex = ROOT) -> int:
@@ -52,7 +55,7 @@ class MembersModel(QAbstractListModel):
         if role == Qt.ItemDataRole.DisplayRole:
             return os.path.basename(m.path)
         if role == Qt.ItemDataRole.ToolTipRole:
-            return f"{m.path}\n{UNCERTAIN_TIP}" if self.group.uncertain else m.path
+            return f"{m.path}\n{UNCERTAIN_TIP}" if m.path in self.group.unsure_members() else m.path
         if role == Role.PATH:
             return m.path
         if role == Role.MEMBER:
@@ -60,9 +63,11 @@ class MembersModel(QAbstractListModel):
         if role == Role.GROUP:
             return self.group
         if role == Role.IS_KEEPER:
-            return m.path == self.results.keeper_of(self.group)
+            return m.path == self.group.keeper
         if role == Role.IS_UNCERTAIN:
             return self.group.uncertain
+        if role == Role.IS_UNSURE:
+            return m.path in self.group.unsure_members()
         if role == Role.IS_REFERENCE:
             return m.path == self.group.reference
         if role == Role.IS_MARKED:

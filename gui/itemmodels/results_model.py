@@ -4,23 +4,25 @@ Internal ids: a group index carries 0, a member index carries its group's row + 
 lookup. Sorting reorders groups only (members keep the engine's order: reference first) and keeps persistent
 indexes, so selections survive a re-sort.
 
-Each member is in one state, the same in every view: the group's keeper, marked, or neither. The keeper is the
-one chosen by the last auto-mark rule, else the engine's suggestion; when the user marks it, the next unmarked
-member becomes the keeper, so no member is ever both. A group the engine flags ``uncertain`` (some member may
-not be a copy at all) is tinted and says so in its tooltip.
+Each member is in one state, the same in every view (``engine.marking.member_state``): the group's keeper,
+marked, or neither. The keeper is ``Group.keeper`` of the groups held here: the engine's suggestion, the one an
+auto-mark rule chose, or, when the user marks the keeper, the best other unmarked member (``engine.marking
+.set_mark``); re-formed groups keep the keepers they had. A group the engine finds ``uncertain`` (a member may
+not be a copy of the keeper) is tinted and says so in its tooltip; its unsure members are flagged.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from enum import IntEnum
 
 from PySide6.QtCore import QAbstractItemModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QColor, QFont
 
-from engine.marking import can_mark, in_folders
+from engine.marking import KEEP, MarkRefused, in_folders, member_state, set_mark, settle
 from engine.results import Group, Member
+from engine.settings import DEFAULT_KEEP_RULES
 from gui.format import human_bytes
 from gui.signals import emit
 
@@ -52,7 +54,8 @@ class Role(IntEnum):
     IS_PROTECTED = Qt.ItemDataRole.UserRole + 6
     IS_REFERENCE = Qt.ItemDataRole.UserRole + 7
     PATH = Qt.ItemDataRole.UserRole + 8
-    IS_UNCERTAIN = Qt.ItemDataRole.UserRole + 9
+    IS_UNCERTAIN = Qt.ItemDataRole.UserRole + 9  # the group's flag
+    IS_UNSURE = Qt.ItemDataRole.UserRole + 10  # this member may not be a copy of the keeper
 
 
 UNCERTAIN_TIP = (
@@ -79,7 +82,8 @@ class ResultsModel(QAbstractItemModel):
         super().__init__(parent)
         self._groups: list[Group] = []
         self._marked: set[str] = set()
-        self._chosen: set[str] = set()  # keepers chosen by the last auto-mark rule
+        self._keep_rules: tuple[str, ...] = DEFAULT_KEEP_RULES  # who takes over when the keeper is marked
+        self._preferred: tuple[str, ...] = ()
         self._protected: tuple[str, ...] = ()
         self._sort: tuple[int, Qt.SortOrder] | None = None
         self._where: dict[str, tuple[int, int]] = {}  # path -> (group row, member row); a file is in one group
@@ -143,7 +147,7 @@ class ResultsModel(QAbstractItemModel):
         if role == Qt.ItemDataRole.DisplayRole:
             if col == Col.NAME:
                 kind = "identical" if g.exact else "similar"
-                return f"{len(g.members)} {kind} · {os.path.basename(self.keeper_of(g))}" + (
+                return f"{len(g.members)} {kind} · {os.path.basename(g.keeper)}" + (
                     "  · not sure" if g.uncertain else ""
                 )
             if col == Col.RECLAIMABLE:
@@ -151,7 +155,7 @@ class ResultsModel(QAbstractItemModel):
             if col == Col.SIMILARITY:
                 return "identical" if g.exact else f"{group_similarity(g):.2f}"
             if col == Col.FOLDER:
-                return os.path.dirname(self.keeper_of(g))
+                return os.path.dirname(g.keeper)
         if role == Role.SORT:
             return {
                 Col.NAME: len(g.members),
@@ -160,7 +164,7 @@ class ResultsModel(QAbstractItemModel):
                 Col.FOLDER: group_folder(g),
             }.get(Col(col))
         if role == Qt.ItemDataRole.ToolTipRole:
-            return f"{UNCERTAIN_TIP}\nKeeper: {self.keeper_of(g)}" if g.uncertain else self.keeper_of(g)
+            return f"{UNCERTAIN_TIP}\nKeeper: {g.keeper}" if g.uncertain else g.keeper
         if role == Qt.ItemDataRole.BackgroundRole and g.uncertain:
             return UNCERTAIN_COLOUR
         if role == Qt.ItemDataRole.TextAlignmentRole and col in (Col.RECLAIMABLE, Col.SIMILARITY):
@@ -175,16 +179,18 @@ class ResultsModel(QAbstractItemModel):
         if role == Role.PATH:
             return m.path
         if role == Role.IS_KEEPER:
-            return m.path == self.keeper_of(g)
+            return m.path == g.keeper
         if role == Role.IS_UNCERTAIN:
             return g.uncertain
+        if role == Role.IS_UNSURE:
+            return m.path in g.unsure_members()
         if role == Role.IS_REFERENCE:
             return m.path == g.reference
         if role == Role.IS_MARKED:
             return m.path in self._marked
         if role == Role.IS_PROTECTED:
             return self.is_protected(m.path)
-        keeper = m.path == self.keeper_of(g)
+        keeper = member_state(g, self._marked, m.path) == KEEP
         if role == Qt.ItemDataRole.DisplayRole:
             if col == Col.NAME:
                 return os.path.basename(m.path) + ("  (keeper)" if keeper else "")
@@ -202,7 +208,7 @@ class ResultsModel(QAbstractItemModel):
             font.setStrikeOut(m.path in self._marked)
             return font
         if role == Qt.ItemDataRole.ToolTipRole:
-            return f"{m.path}\n{UNCERTAIN_TIP}" if g.uncertain else m.path
+            return f"{m.path}\n{UNCERTAIN_TIP}" if m.path in g.unsure_members() else m.path
         if role == Qt.ItemDataRole.TextAlignmentRole and col in (Col.RECLAIMABLE, Col.SIMILARITY):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None
@@ -215,43 +221,30 @@ class ResultsModel(QAbstractItemModel):
 
     # ---- results ---------------------------------------------------------------------------------------------
     def set_groups(self, groups: Sequence[Group], keep_marks: bool = True) -> None:
+        """New groups (a scan, a regrouping); with ``keep_marks`` the marks and the keepers chosen so far stay."""
+        kept = {g.keeper for g in self._groups} if keep_marks else set()
         self.beginResetModel()
         self._groups = list(groups)
         if self._sort is not None:
             self._groups.sort(key=self._sort_key(self._sort[0]), reverse=self._sort[1] == Qt.SortOrder.DescendingOrder)
         self._reindex()
-        if not keep_marks:
-            self._chosen = set()
-        self._marked = self._valid_marks(self._marked if keep_marks else set())
+        self._groups, self._marked = self._settle(self._groups, self._marked if keep_marks else (), kept)
         self.endResetModel()
         emit(self.marksChanged)
 
-    def _valid_marks(self, marks: Iterable[str]) -> set[str]:
-        """Marks that still make sense: in a group, not protected, and never every member of a group."""
-        marks = set(marks)
-        valid: set[str] = set()
-        for g in self._groups:
-            ms = [m.path for m in g.members if m.path in marks and not self.is_protected(m.path)]
-            if len(ms) == len(g.members):
-                ms = [p for p in ms if p != self._first_choice(g)]
-            valid.update(ms)
-        return valid
+    def _settle(self, groups: Sequence[Group], marks: Iterable[str], kept: Collection[str]):
+        """One state per member again (``engine.marking.settle``)."""
+        groups, marked = settle(groups, marks, kept, self._protected, self._keep_rules, self._preferred)
+        return groups, set(marked)
 
-    def _first_choice(self, g: Group) -> str:
-        return next((m.path for m in g.members if m.path in self._chosen), g.keeper)
-
-    def keeper_of(self, g: Group) -> str:
-        """The member to keep: the rule's (or the engine's) choice while it is unmarked, else the first unmarked."""
-        first = self._first_choice(g)
-        if first not in self._marked:
-            return first
-        return next((m.path for m in g.members if m.path not in self._marked), first)
+    def set_keep_rules(self, rules: Sequence[str], preferred_folders: Sequence[str] = ()) -> None:
+        """The rules that pick the next keeper when the user marks the current one."""
+        self._keep_rules, self._preferred = tuple(rules) or DEFAULT_KEEP_RULES, tuple(preferred_folders)
 
     def could_go(self, g: Group) -> tuple[int, int]:
         """Files and bytes that could be removed: never a protected file, and one file of each group stays."""
         protected = {m.path for m in g.members if self.is_protected(m.path)}
-        keeper = self.keeper_of(g)
-        go = [m for m in g.members if m.path not in protected and (protected or m.path != keeper)]
+        go = [m for m in g.members if m.path not in protected and (protected or m.path != g.keeper)]
         return len(go), sum(m.size for m in go)
 
     @property
@@ -289,31 +282,39 @@ class ResultsModel(QAbstractItemModel):
     def is_marked(self, path: str) -> bool:
         return path in self._marked
 
-    def set_marks(self, paths: Iterable[str], keepers: Iterable[str] | None = None) -> None:
-        """Mark exactly ``paths``; ``keepers`` (an auto-mark rule's choices) replaces the chosen keepers."""
-        before, chose_before = self._marked, self._chosen
-        if keepers is not None:
-            self._chosen = set(keepers)
-        self._marked = self._valid_marks(paths)
-        self._emit_mark_changes((before ^ self._marked) | (chose_before ^ self._chosen))
+    def set_marks(self, paths: Iterable[str], groups: Sequence[Group] | None = None) -> None:
+        """Mark exactly ``paths``. ``groups``: the same groups in the same order with the keepers an auto-mark
+        rule chose (``engine.marking.MarkPlan.groups``)."""
+        before, old = self._marked, self._groups
+        new = list(groups) if groups is not None else old
+        assert len(new) == len(old), "set_marks takes the groups it holds, with other keepers"
+        self._groups, self._marked = self._settle(new, paths, {g.keeper for g in new})
+        changed = before ^ self._marked
+        changed |= {g.keeper for g, o in zip(self._groups, old) if g.keeper != o.keeper}
+        self._emit_mark_changes(changed)
 
     def set_mark(self, path: str, marked: bool) -> bool:
-        """Mark or unmark one file; a refused mark emits ``markRefused`` with the reason and returns False."""
+        """Mark or unmark one file (marking the keeper hands its role on); a refused mark emits ``markRefused``
+        with the reason and returns False."""
         if marked == (path in self._marked):
             return True
-        if marked:
-            row = self.group_row_of(path)
-            if row < 0:
-                return False
-            reason = can_mark(self._groups[row], self._marked, path, self._protected)
-            if reason:
-                emit(self.markRefused, f"Cannot mark {os.path.basename(path)}: {reason}.")
-                return False
-            self._marked.add(path)
-        else:
-            self._marked.discard(path)
+        row = self.group_row_of(path)
+        if row < 0:
+            return False
+        try:
+            group, marks = set_mark(
+                self._groups[row], self._marked, path, marked, self._protected, self._keep_rules, self._preferred
+            )
+        except MarkRefused as exc:
+            emit(self.markRefused, f"{exc}.")
+            return False
+        self._groups[row], self._marked = group, set(marks)
         self._emit_mark_changes({path})
         return True
+
+    def group_of(self, path: str) -> Group | None:
+        row = self.group_row_of(path)
+        return self._groups[row] if row >= 0 else None
 
     def toggle_mark(self, path: str) -> bool:
         return self.set_mark(path, path not in self._marked)

@@ -4,7 +4,7 @@ Thumbnails come from :class:`gui.workers.ThumbnailLoader` (decoded off the GUI t
 a placeholder until its image is ready. Cards grow with the card area, up to one row filling its height, and
 thumbnails are decoded at the smallest size that covers what is painted. The keeper has a green frame and a
 KEEP badge, marked files a red one (never both: the results model keeps one state per member); the other
-members of an uncertain group carry an amber NOT SURE badge.
+members an uncertain group is not sure of (below the sure level against the keeper) an amber NOT SURE badge.
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ def card_badges(index) -> list[tuple[str, QColor]]:
     badges = [("MARKED", MARK_COLOUR)] if marked else [("KEEP", KEEP_COLOUR)] if keeper else []
     if index.data(Role.IS_PROTECTED):
         badges.append(("PROTECTED", PROTECTED_COLOUR))
-    if index.data(Role.IS_UNCERTAIN) and not keeper:
+    if index.data(Role.IS_UNSURE):
         badges.append(("NOT SURE", UNSURE_COLOUR))
     return badges
 

@@ -19,6 +19,7 @@ from engine.marking import (
     plan_marks,
     set_keeper,
     set_mark,
+    settle,
 )
 from engine.results import Group, Member, PairScore, ScanResult
 from engine.scan import regroup
@@ -162,3 +163,22 @@ def test_marking_the_keeper_hands_the_keeper_role_on():
     g2, marks2 = set_keeper(g, marks, "/p/a.jpg")
     assert g2.keeper == "/p/a.jpg" and "/p/a.jpg" not in marks2
     assert set_mark(g2, marks2, "/p/b.jpg", False)[1] == marks2 - {"/p/b.jpg"}
+
+
+def _one_state(groups, marked) -> None:
+    for g in groups:
+        assert g.keeper not in marked and sum(member_state(g, marked, x.path) == KEEP for x in g.members) == 1
+
+
+def test_settle_keeps_one_state_per_member_after_groups_or_marks_change():
+    """What the GUI calls after a regrouping or a new set of marks: no keeper marked, no protected mark."""
+    groups, marked = settle([GROUP], {"/p/a.jpg", "/nowhere.jpg"})  # the keeper marked by a replaced mark set
+    assert marked == {"/p/a.jpg"} and groups[0].keeper == "/safe/c.jpg"  # handed on by the keep rules
+    _one_state(groups, marked)
+    groups, marked = settle([GROUP], set(), kept={"/p/b.jpg"})  # chosen before (a rule, or by hand)
+    assert groups[0].keeper == "/p/b.jpg" and not marked
+    groups, marked = settle([GROUP], {x.path for x in _MEMBERS})  # everything marked: the keeper stays
+    assert groups[0].keeper == "/p/a.jpg" and marked == {"/p/b.jpg", "/safe/c.jpg"}
+    groups, marked = settle([GROUP], {"/p/b.jpg", "/safe/c.jpg"}, protected=["/safe"])
+    assert marked == {"/p/b.jpg"}
+    _one_state(groups, marked)

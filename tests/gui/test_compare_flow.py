@@ -4,20 +4,44 @@ from __future__ import annotations
 
 import os
 
+from gui_helpers import make_photo
 from PySide6.QtCore import Qt
 
 from engine.labels import LabelStore
+from engine.results import Member, PairScore, ScanResult
+from engine.scan import regroup
+from engine.settings import ScanSettings
 
 
-def _open_compare(qtbot, window, photos):
-    window.folders.add_folder(str(photos))
-    with qtbot.waitSignal(window.scanner.scanEnded, timeout=30000):
-        window.scanner.start()
+def _similar(tmp_path) -> ScanResult:
+    """Five different pictures a model scored as alike: a, b, c in one group; d and e in another."""
+    paths = {n: make_photo(tmp_path / "sim" / f"{n}.png", seed) for seed, n in enumerate("abcde", 1)}
+    catalog = {p: Member(p, os.path.getsize(p), os.stat(p).st_mtime_ns, 96, 64, 1.0) for p in paths.values()}
+    a, b, c, d, e = paths.values()
+    pairs = (PairScore(a, b, 0.95), PairScore(a, c, 0.9), PairScore(b, c, 0.9), PairScore(d, e, 0.92))
+    result = ScanResult((), pairs, (), 0.8, "fake", 5, catalog, {"min_score": 0.2}, sure_threshold=0.85)
+    return regroup(result, 0.8, ScanSettings())
+
+
+def _show_compare(qtbot, window):
     window.navigation.select_group(0)
     compare = window.pairs.open_compare()
     compare.activateWindow()
     qtbot.waitUntil(compare.isActiveWindow)
     return compare
+
+
+def _open_compare(qtbot, window, photos):
+    """The compare window over a scan of ``photos`` (byte copies: fine to look at, not to label)."""
+    window.folders.add_folder(str(photos))
+    with qtbot.waitSignal(window.scanner.scanEnded, timeout=30000):
+        window.scanner.start()
+    return _show_compare(qtbot, window)
+
+
+def _open_compare_on_similar(qtbot, window, tmp_path):
+    window.results.load(_similar(tmp_path), ScanSettings())
+    return _show_compare(qtbot, window)
 
 
 def _shown(compare) -> tuple[str, str]:
@@ -28,13 +52,13 @@ def _pairs_in_order(window) -> list[tuple[str, str]]:
     out = []
     for row in range(window.model.rowCount()):
         g = window.model.group(row)
-        keeper = window.model.keeper_of(g)
+        keeper = g.keeper
         out += [(os.path.basename(keeper), os.path.basename(m.path)) for m in g.members if m.path != keeper]
     return out
 
 
-def test_y_confirms_and_moves_to_the_next_pair(qtbot, window, photos) -> None:
-    compare = _open_compare(qtbot, window, photos)
+def test_y_confirms_and_moves_to_the_next_pair(qtbot, window, tmp_path) -> None:
+    compare = _open_compare_on_similar(qtbot, window, tmp_path)
     pairs = _pairs_in_order(window)
     assert len(pairs) == 3 and _shown(compare) == pairs[0]
     with qtbot.waitSignal(window.pairs.labelStored, timeout=5000) as stored:
@@ -46,12 +70,12 @@ def test_y_confirms_and_moves_to_the_next_pair(qtbot, window, photos) -> None:
     with qtbot.waitSignal(window.pairs.labelStored, timeout=5000) as stored:
         qtbot.keyClick(compare, Qt.Key.Key_N)
     assert stored.args[2] is False and "are not duplicates" in compare.status.text()
-    assert _shown(compare) == pairs[2]  # the next group's first pair
-    assert LabelStore().pairs()  # stored (the two byte copies share one content key, so one label remains)
+    assert _shown(compare) == pairs[2]  # the next group's first pair, also once "not a duplicate" regrouped
+    assert [p.is_duplicate for p in LabelStore().pairs()] == [True, False]
 
 
-def test_n_on_the_last_pair_says_so(qtbot, window, photos) -> None:
-    compare = _open_compare(qtbot, window, photos)
+def test_n_on_the_last_pair_says_so(qtbot, window, tmp_path) -> None:
+    compare = _open_compare_on_similar(qtbot, window, tmp_path)
     pairs = _pairs_in_order(window)
     qtbot.keyClick(compare, Qt.Key.Key_PageDown)
     assert _shown(compare) == pairs[-1]

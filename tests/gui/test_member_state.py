@@ -48,7 +48,9 @@ def test_auto_mark_keeps_the_rules_choice_not_the_suggested_one(qtbot, window) -
     assert states["/z/b3.jpg"] == "keep" and states["/y/b2.jpg"] == "marked" and states["/y/b1.jpg"] == "marked"
     assert window.model.index(window.model.group_row_of("/z/b3.jpg"), 0).data().endswith("b3.jpg")
     window.marks.clear_marks()
-    assert _states(window)["/y/b2.jpg"] == "keep"  # back to the suggestion
+    assert _states(window)["/z/b3.jpg"] == "keep"  # the rule's choice stays the keeper
+    window.results.set_threshold(0.5)  # re-formed groups keep the keepers chosen so far
+    assert _states(window)["/z/b3.jpg"] == "keep"
 
 
 def test_space_on_the_keeper_moves_the_keep_badge(qtbot, window) -> None:
@@ -58,12 +60,12 @@ def test_space_on_the_keeper_moves_the_keep_badge(qtbot, window) -> None:
     qtbot.keyClick(window.group_view, Qt.Key.Key_Space)
     states = _states(window)
     assert states["/y/b2.jpg"] == "marked"
-    assert list(states.values()).count("keep") == 3  # one per group, b1 in b2's place
-    assert states["/y/b1.jpg"] == "keep"
+    assert list(states.values()).count("keep") == 3  # still one per group
+    new_keeper = next(p for p, state in states.items() if state == "keep" and p.startswith(("/y/", "/z/")))
     pair = window.pairs.current_pair()
-    assert pair is not None and pair[0].path == "/y/b1.jpg"  # compare follows the keeper too
-    qtbot.keyClick(window.group_view, Qt.Key.Key_Space)
-    assert _states(window)["/y/b2.jpg"] == "keep"
+    assert pair is not None and pair[0].path == new_keeper  # compare follows the keeper too
+    qtbot.keyClick(window.group_view, Qt.Key.Key_Space)  # unmarked again: it stays unmarked, not the keeper
+    assert _states(window)["/y/b2.jpg"] == "-" and _states(window)[new_keeper] == "keep"
 
 
 def test_files_that_could_go_leave_out_protected_ones(qtbot, window) -> None:
@@ -80,7 +82,8 @@ def test_files_that_could_go_leave_out_protected_ones(qtbot, window) -> None:
 
 def test_an_uncertain_group_asks_for_a_review(qtbot, window) -> None:
     gs = groups()
-    gs[1] = replace(gs[1], uncertain=True)
+    gs[1] = replace(gs[1], sure_threshold=0.82)  # b1 scored 0.8 against the keeper b2: not sure; b3 0.85
+    assert gs[1].uncertain and gs[1].unsure_members() == ("/y/b1.jpg",)
     _show(window, gs, "/y/b1.jpg")
     row = window.model.group_row_of("/y/b1.jpg")
     group_index = window.model.index(row, 0)
@@ -91,5 +94,10 @@ def test_an_uncertain_group_asks_for_a_review(qtbot, window) -> None:
     assert "not sure" not in sure.data() and sure.data(Qt.ItemDataRole.BackgroundRole) is None
     members = window.group_view.members
     badges = {members.index(n).data(Role.PATH): [b for b, _ in card_badges(members.index(n))] for n in range(3)}
-    assert badges == {"/y/b1.jpg": ["NOT SURE"], "/y/b2.jpg": ["KEEP"], "/z/b3.jpg": ["NOT SURE"]}
+    assert badges == {"/y/b1.jpg": ["NOT SURE"], "/y/b2.jpg": ["KEEP"], "/z/b3.jpg": []}
     assert "Review before deleting" in members.index(0).data(Qt.ItemDataRole.ToolTipRole)
+    window.marks.auto_mark("suggested")
+    assert window.model.marked == {"/x/a2.jpg", "/z/b3.jpg", "/a/c2.jpg"}  # b1 is left for the user to judge
+    assert "1 groups are not sure" in window.statusBar().currentMessage()
+    window.results.scan_result = object()  # any result: the summary line counts what the model holds
+    assert "<b>1</b> not sure" in window.results.summary_text()
