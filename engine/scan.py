@@ -231,7 +231,7 @@ def _embed_all(
         if embedder is None:
             from engine.model.inference import Embedder
 
-            embedder = Embedder(spec, settings.device)
+            embedder = Embedder(spec, settings.device, settings.backend)
         for done, bad in embedder.embed_files(todo, progress, settings.batch_size, settings.decode_workers):
             cache.put_embeddings(done, spec.model_id)
             cache.put_failures(bad)
@@ -247,6 +247,7 @@ def _embed_all(
         "cached": len(cached) + len(known_bad),
         "decoded": len(todo),
         "device": str(embedder.device) if embedder is not None else "none",
+        "backend": getattr(embedder, "backend", "none") if embedder is not None else "none",
     }
     return infos, vectors, failed, stats
 

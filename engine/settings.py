@@ -43,6 +43,7 @@ class ScanSettings:
     threshold: float | None = None  # None = the model's calibrated default
     min_score: float | None = None  # pairs reported from this score; None = the threshold
     device: str = "auto"  # auto | cpu | cuda | mps
+    backend: str = "auto"  # auto | torch | openvino: OpenVINO on the CPU, torch on a GPU (engine.model.backends)
     batch_size: int = 32
     decode_workers: int = 0  # 0 = number of CPU cores
     neighbours: int = 16  # k in the top-k candidate search

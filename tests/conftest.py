@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import struct
 import zlib
 from collections.abc import Callable
@@ -99,3 +100,16 @@ def write_bomb_png(path: Path, width: int = 20000, height: int = 20000) -> Path:
     chunks = png_chunk(b"IHDR", ihdr) + png_chunk(b"IDAT", idat) + png_chunk(b"IEND", b"")
     path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunks)
     return path
+
+
+@pytest.fixture(scope="session", autouse=True)
+def shared_openvino_exports(tmp_path_factory) -> Path:
+    """One OpenVINO export per model id for the whole session (each takes seconds), inherited by subprocesses."""
+    folder = tmp_path_factory.mktemp("openvino-exports")
+    old = os.environ.get("DOPPEL_EXPORT_DIR")
+    os.environ["DOPPEL_EXPORT_DIR"] = str(folder)
+    yield folder
+    if old is None:
+        os.environ.pop("DOPPEL_EXPORT_DIR", None)
+    else:
+        os.environ["DOPPEL_EXPORT_DIR"] = old

@@ -14,6 +14,7 @@ from typing import TextIO
 from engine.cli.progressbar import ProgressBar
 from engine.discovery import BadRootError
 from engine.labels import LabelStoreError
+from engine.model.backends import BACKENDS
 from engine.model.inference import DEVICES
 from engine.model.weights import ModelError
 from engine.progress import Cancelled, Progress
@@ -57,6 +58,12 @@ def add_parser(sub) -> None:
     p.add_argument("--pairs-csv", metavar="FILE", help="write candidate pairs: path_a,path_b,score")
     p.add_argument("--groups-json", metavar="FILE", help="write groups, keepers and skipped files as JSON")
     p.add_argument("--device", choices=DEVICES, default="auto")
+    p.add_argument(
+        "--backend",
+        choices=BACKENDS,
+        default="auto",
+        help="inference runtime: auto (OpenVINO on the CPU, torch on a GPU), torch or openvino (default: auto)",
+    )
     p.add_argument("--no-cache", action="store_true", help="neither read nor write the embedding cache")
     p.add_argument("--cache", metavar="FILE", help="cache file (default: user cache dir, or $DOPPEL_CACHE_DIR)")
     p.add_argument("--exclude", action="append", default=[], metavar="GLOB", help="skip matching files/folders")
@@ -97,6 +104,7 @@ def run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         min_score=args.min_score,
         sure_threshold=args.sure_threshold,
         device=args.device,
+        backend=args.backend,
         use_cache=not args.no_cache,
         cache_path=args.cache,
         model_path=args.model,
