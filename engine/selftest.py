@@ -8,10 +8,14 @@ its image codecs, and that inference runs on this machine; it never imports Qt a
 from __future__ import annotations
 
 import json
+import os
 import platform
 import sys
+import tempfile
 import time
 import traceback
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TextIO
 
@@ -51,16 +55,13 @@ def run(out: TextIO, samples: Path | None = None, device: str = "auto") -> int:
     spec = load_spec()
     print(f"model: {spec.model_id} (threshold {spec.threshold})", file=out)
 
-    t0 = time.perf_counter()
-    result = scan(ScanSettings(roots=(str(root),), use_cache=False, device=device), spec=spec)
-    seconds = time.perf_counter() - t0
-    import torch  # already loaded by the scan
-
-    print(
-        f"torch {torch.__version__}, device {result.stats.get('device', '?')}; scanned {result.files_scanned} "
-        f"files in {seconds:.1f} s",
-        file=out,
-    )
+    problems = []
+    with _export_for_this_run(spec, out, problems):
+        t0 = time.perf_counter()
+        result = scan(ScanSettings(roots=(str(root),), use_cache=False, device=device), spec=spec)
+        seconds = time.perf_counter() - t0
+    print(f"{_runtime(result.stats.get('backend', '?'))}, device {result.stats.get('device', '?')}; ", end="", file=out)
+    print(f"scanned {result.files_scanned} files in {seconds:.1f} s", file=out)
     found = {frozenset(_rel(m.path, root) for m in g.members) for g in result.groups}
     scores = {frozenset(_rel(m.path, root) for m in g.members): g for g in result.groups}
     print(f"groups found: {len(found)}", file=out)
@@ -74,7 +75,6 @@ def run(out: TextIO, samples: Path | None = None, device: str = "auto") -> int:
     for s in result.skipped:
         print(f"  skipped {_rel(s.path, root)}: {s.reason}", file=out)
 
-    problems = []
     if found != expected:
         problems += [f"missing group {sorted(g)}" for g in sorted(expected - found, key=sorted)]
         problems += [f"unexpected group {sorted(g)}" for g in sorted(found - expected, key=sorted)]
@@ -87,6 +87,49 @@ def run(out: TextIO, samples: Path | None = None, device: str = "auto") -> int:
         print(f"FAIL: {p}", file=out)
     print("self-test passed" if not problems else "self-test FAILED", file=out)
     return 0 if not problems else 1
+
+
+def _runtime(backend: str) -> str:
+    """The runtime that served, with its version; torch's only when it was loaded (OpenVINO scans never load it)."""
+    if backend == "openvino":
+        import openvino
+
+        loaded = "yes" if "torch" in sys.modules else "no"
+        return f"OpenVINO {openvino.get_version().split('-')[0]} (torch loaded: {loaded})"
+    torch = sys.modules.get("torch")
+    return f"{backend} {getattr(torch, '__version__', '')}".strip()
+
+
+@contextmanager
+def _export_for_this_run(spec, out: TextIO, problems: list[str]) -> Iterator[None]:
+    """Use the shipped OpenVINO export (the frozen app must have one); from source, make one in a temporary folder
+    when none exists, so the self-test still writes nothing."""
+    from engine.model.backends import openvino_available
+    from engine.model.export import find_export
+
+    found = find_export(spec) if openvino_available() else None
+    if found is not None or not openvino_available():
+        print(f"OpenVINO export: {found.xml if found else 'OpenVINO not installed'}", file=out)
+        yield
+        return
+    if getattr(sys, "frozen", False):
+        problems.append("the OpenVINO export of the bundled model is missing from the app")
+    with tempfile.TemporaryDirectory(prefix="doppel-selftest-") as tmp, _env("DOPPEL_EXPORT_DIR", tmp):
+        print("OpenVINO export: none yet, made for this run only", file=out)
+        yield
+
+
+@contextmanager
+def _env(name: str, value: str) -> Iterator[None]:
+    old = os.environ.get(name)
+    os.environ[name] = value
+    try:
+        yield
+    finally:
+        if old is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = old
 
 
 def main() -> int:

@@ -24,7 +24,7 @@ class ScanService:
         self._loading = False  # read without the lock, by a scan waiting for it
 
     def _embedder_for(self, settings: ScanSettings, progress: Progress):
-        key = (settings.model_path, settings.device)
+        key = (settings.model_path, settings.device, settings.backend)
         if self._embedder is None or self._embedder_key != key:
             from engine.model.inference import Embedder
             from engine.model.weights import load_spec
@@ -32,7 +32,7 @@ class ScanService:
             progress.report(LOADING, 0, 0)
             self._embedder, self._loading = None, True
             try:
-                self._embedder = Embedder(load_spec(settings.model_path), settings.device)
+                self._embedder = Embedder(load_spec(settings.model_path), settings.device, settings.backend)
             finally:
                 self._loading = False
             self._embedder_key = key

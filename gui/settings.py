@@ -27,6 +27,7 @@ class AppSettings:
     include_hidden: bool = False
     threshold: float | None = None  # None = the model's calibrated default
     device: str = "auto"
+    backend: str = "auto"  # auto | torch | openvino
     keep_rules: list[str] = field(default_factory=lambda: list(DEFAULT_KEEP_RULES))
     mark_rule: str = "suggested"  # the auto-mark rule last used
     preferred_folders: list[str] = field(default_factory=list)
@@ -52,6 +53,7 @@ class AppSettings:
             threshold=self.threshold,
             min_score=min_score,
             device=self.device,
+            backend=self.backend,
             use_cache=self.use_cache,
             cache_path=self.cache_path or None,
             keep_rules=tuple(self.keep_rules) or DEFAULT_KEEP_RULES,

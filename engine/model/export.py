@@ -245,4 +245,3 @@ def _replace_dir(src: Path, dst: Path) -> None:
     except OSError:
         if not (dst / XML).is_file():
             raise
-

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from engine.model.backends import BACKENDS
 from engine.settings import KEEP_RULES
 from gui.settings import AppSettings
 
@@ -54,6 +55,10 @@ class SettingsDialog(QDialog):
         self.device = QComboBox(self)
         self.device.addItems(DEVICES)
         self.device.setCurrentText(settings.device if settings.device in DEVICES else "auto")
+        self.backend = QComboBox(self)
+        self.backend.addItems(BACKENDS)
+        self.backend.setCurrentText(settings.backend if settings.backend in BACKENDS else "auto")
+        self.backend.setToolTip("auto: OpenVINO on the CPU (faster), torch on a GPU")
 
         self.rules = QListWidget(self)
         self.rules.setDragDropMode(QListWidget.DragDropMode.InternalMove)
@@ -87,6 +92,7 @@ class SettingsDialog(QDialog):
         form.addRow("Similarity threshold:", self.model_default)
         form.addRow("", self.threshold)
         form.addRow("Device:", self.device)
+        form.addRow("Inference runtime:", self.backend)
         form.addRow("Suggested keeper:", self.rules)
         form.addRow("Preferred folders:", self.preferred)
         form.addRow("Cache:", self.use_cache)
@@ -119,6 +125,7 @@ class SettingsDialog(QDialog):
             self._settings,
             threshold=None if self.model_default.isChecked() else round(self.threshold.value(), 2),
             device=self.device.currentText(),
+            backend=self.backend.currentText(),
             keep_rules=rules or list(self._settings.keep_rules),
             preferred_folders=[p.strip() for p in self.preferred.text().split(";") if p.strip()],
             use_cache=self.use_cache.isChecked(),

@@ -72,6 +72,7 @@ def test_settings_round_trip(tmp_path):
         exclude=["*.tmp"],
         threshold=0.7,
         device="cpu",
+        backend="openvino",
         keep_rules=["size", "oldest"],
         cache_path=str(tmp_path / "c.db"),
         mark_rule="newest",
@@ -80,6 +81,7 @@ def test_settings_round_trip(tmp_path):
     assert load_settings() == s
     scan_settings = s.to_scan_settings()
     assert scan_settings.roots == ("/p",) and scan_settings.min_score == 0.2 and scan_settings.device == "cpu"
+    assert scan_settings.backend == "openvino"
     (tmp_path / "broken.json").write_text("{not json")
     assert load_settings(tmp_path / "broken.json") == AppSettings()
 

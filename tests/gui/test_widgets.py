@@ -130,11 +130,13 @@ def test_settings_dialog_edits_a_copy(qtbot):
     dialog.model_default.setChecked(False)
     dialog.threshold.setValue(0.73)
     dialog.device.setCurrentText("cpu")
+    dialog.backend.setCurrentText("torch")
     dialog.rules.item(0).setCheckState(Qt.CheckState.Unchecked)  # drop "resolution"
     dialog.preferred.setText("/a; /b")
     dialog.cache_path.setText("/tmp/doppel-cache.sqlite3")
     dialog.exact_only.setChecked(True)
     edited = dialog.result_settings()
     assert (edited.threshold, edited.device, edited.keep_rules) == (0.73, "cpu", ["size"])
+    assert edited.backend == "torch" and original.backend == "auto"
     assert edited.preferred_folders == ["/a", "/b"] and edited.cache_path == "/tmp/doppel-cache.sqlite3"
     assert edited.exact_only and original.threshold is None and not original.exact_only
