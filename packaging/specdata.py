@@ -6,7 +6,9 @@ under ``resources/`` and that the hidden imports name every module of ``engine``
 
 from __future__ import annotations
 
+import importlib.util
 import json
+import subprocess
 import sys
 from pathlib import Path
 
@@ -52,7 +54,51 @@ EXCLUDES = [
     "tensorboard",
     "torch.utils.tensorboard",
     "PyInstaller",
+    "nncf",  # INT8 quantisation is measured (bench/bench_int8.py), not shipped
+    "sklearn",
+    "openvino.tools.benchmark",
+    "openvino.torch",  # torch.compile backend; the app exports with convert_model instead
 ]
+
+# OpenVINO's runtime loads its device plugins and model readers by file name from its libs/ folder, so the
+# analysis cannot find them. The app needs the CPU plugin, the IR reader (to load exports) and the PyTorch
+# frontend (to export a fine-tuned version on first use); GPU/NPU plugins, the AUTO/HETERO/BATCH meta-plugins,
+# the ONNX/TensorFlow/Paddle/JAX/GGUF readers and the GPU kernel cache (cache.json) stay out.
+OPENVINO_LIBS_KEEP = (
+    "libopenvino.",
+    "libopenvino_intel_cpu_plugin",
+    "libopenvino_ir_frontend",
+    "libopenvino_pytorch_frontend",
+    "libtbb",
+    "libhwloc",
+    "openvino.dll",  # Windows names carry no "lib"
+    "openvino_intel_cpu_plugin",
+    "openvino_ir_frontend",
+    "openvino_pytorch_frontend",
+    "tbb",
+)
+OPENVINO_LIBS_DROP = (
+    "libopenvino_intel_gpu_plugin",
+    "libopenvino_intel_npu_plugin",
+    "libopenvino_auto_plugin",
+    "libopenvino_auto_batch_plugin",
+    "libopenvino_hetero_plugin",
+    "libopenvino_onnx_frontend",
+    "libopenvino_paddle_frontend",
+    "libopenvino_tensorflow_frontend",
+    "libopenvino_tensorflow_lite_frontend",
+    "libopenvino_jax_frontend",
+    "libopenvino_gguf_frontend",
+    "openvino_intel_gpu_plugin",  # Windows names carry no "lib"
+    "openvino_intel_npu_plugin",
+    "openvino_onnx_frontend",
+    "openvino_paddle_frontend",
+    "openvino_tensorflow_frontend",
+    "openvino_tensorflow_lite_frontend",
+    "openvino_jax_frontend",
+    "openvino_gguf_frontend",
+    "cache.json",
+)
 
 # Data files that torch's hook collects and the app never reads at run time (measured: headers, test data, the
 # C++ extension build helpers). Matched against the destination path with '/' separators.
@@ -105,6 +151,44 @@ def project_modules() -> list[str]:
 
 def hidden_imports() -> list[str]:
     return project_modules() + EXTRA_HIDDEN_IMPORTS
+
+
+def openvino_libs_dir() -> Path | None:
+    spec = importlib.util.find_spec("openvino")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    libs = Path(list(spec.submodule_search_locations)[0]) / "libs"
+    return libs if libs.is_dir() else None
+
+
+def openvino_binaries() -> list[tuple[str, str]]:
+    """The OpenVINO libraries loaded by name at run time (CPU plugin, IR and PyTorch readers), for ``binaries``."""
+    libs = openvino_libs_dir()
+    if libs is None:
+        return []
+    dest = "openvino/libs"
+    found = [p for p in sorted(libs.iterdir()) if p.is_file() and p.name.startswith(OPENVINO_LIBS_KEEP)]
+    return [(str(p), dest) for p in found if not p.name.endswith((".pc", ".lib"))]
+
+
+def keep_binary(dest: str) -> bool:
+    """Drop OpenVINO plugins and readers the app never loads, however the analysis found them."""
+    name = dest.replace("\\", "/").rsplit("/", 1)[-1]
+    return not name.startswith(OPENVINO_LIBS_DROP)
+
+
+def openvino_model_datas(build_dir: Path) -> list[tuple[str, str]]:
+    """Export the bundled model to OpenVINO IR at build time, so the app never exports it at run time.
+
+    Runs in a child process (it imports torch); the export is checked against torch within 1e-4 there.
+    """
+    out = build_dir / "openvino-model"
+    code = (
+        "import sys; sys.path.insert(0, sys.argv[1]); from engine.model.export import export_model; "
+        "from engine.model.weights import load_spec; print(export_model(load_spec(sys.argv[2]), sys.argv[3]).xml)"
+    )
+    subprocess.run([sys.executable, "-c", code, str(ROOT), str(RESOURCES / "model"), str(out)], check=True)
+    return [(str(p), "resources/model/openvino") for p in sorted(out.iterdir()) if p.is_file()]
 
 
 def keep_data(dest: str) -> bool:

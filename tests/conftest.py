@@ -113,3 +113,21 @@ def shared_openvino_exports(tmp_path_factory) -> Path:
         os.environ.pop("DOPPEL_EXPORT_DIR", None)
     else:
         os.environ["DOPPEL_EXPORT_DIR"] = old
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    """Tests marked ``gpu`` run only where CUDA works; the driver is asked first, so CPU machines never load torch."""
+    gpu_items = [item for item in items if item.get_closest_marker("gpu")]
+    if not gpu_items:
+        return
+    from engine.model.backends import cuda_driver_devices
+
+    usable = cuda_driver_devices() > 0
+    if usable:
+        import torch
+
+        usable = torch.cuda.is_available()
+    if not usable:
+        skip = pytest.mark.skip(reason="needs a CUDA GPU (run bench/gpu_check.sh on the GPU machine)")
+        for item in gpu_items:
+            item.add_marker(skip)

@@ -217,3 +217,17 @@ def test_samples_are_small_described_and_attributed() -> None:
     attribution = (SAMPLES / "ATTRIBUTION.md").read_text(encoding="utf-8")
     for name in images:
         assert Path(name).name in attribution, f"{name} has no attribution"
+
+
+def test_spec_ships_the_openvino_cpu_runtime_only(specdata) -> None:
+    """CPU plugin, IR reader and PyTorch reader go in (loaded by name, so listed by hand); GPU/NPU plugins stay out."""
+    names = [Path(src).name for src, dest in specdata.openvino_binaries()]
+    assert all(dest == "openvino/libs" for _, dest in specdata.openvino_binaries())
+    for needed in ("libopenvino_intel_cpu_plugin", "libopenvino_ir_frontend", "libopenvino_pytorch_frontend"):
+        assert any(n.startswith(needed) for n in names), needed
+    assert not [n for n in names if "gpu" in n or "npu" in n or "onnx" in n or "tensorflow" in n]
+    assert not specdata.keep_binary("openvino/libs/libopenvino_intel_gpu_plugin.so")
+    assert not specdata.keep_binary("openvino/libs/cache.json")
+    assert specdata.keep_binary("openvino/libs/libopenvino_intel_cpu_plugin.so")
+    calls = _spec_calls()
+    assert {"specdata.openvino_binaries", "specdata.openvino_model_datas", "specdata.keep_binary"} <= calls
