@@ -54,6 +54,7 @@ EXCLUDES = [
     "tensorboard",
     "torch.utils.tensorboard",
     "PyInstaller",
+    "openvino_telemetry",  # usage reporting to Google Analytics; see engine/model/backends.py
     "nncf",  # INT8 quantisation is measured (bench/bench_int8.py), not shipped
     "sklearn",
     "openvino.tools.benchmark",

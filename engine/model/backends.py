@@ -15,6 +15,12 @@ from functools import cache
 
 from engine.model.weights import ModelError
 
+# Importing openvino imports its model converter, which sends a usage event to Google Analytics by default
+# (openvino-telemetry assumes consent when no opt-out file exists) and writes ~/intel/. A photo app sends nothing
+# anywhere: a None entry makes "import openvino_telemetry" fail, and OpenVINO (and NNCF) use their own stubs.
+# Every engine module that imports openvino imports this one first.
+sys.modules.setdefault("openvino_telemetry", None)
+
 BACKENDS = ("auto", "torch", "openvino")
 TORCH, OPENVINO = "torch", "openvino"
 ASK_TORCH = "ask-torch"  # auto on a machine that may have a GPU: torch decides, OpenVINO serves if it says CPU

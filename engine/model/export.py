@@ -28,6 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
+from engine.model import backends  # noqa: F401  (first: keeps OpenVINO's telemetry out)
 from engine.model.weights import ModelError, ModelSpec, build_network, file_digest
 from engine.paths import cache_dir
 

@@ -96,3 +96,23 @@ def test_both_backends_give_the_same_vectors_so_the_cache_is_shared(wallpapers) 
     ov, pt = vectors(OPENVINO), vectors(TORCH)
     assert ov.shape == (len(files), spec.dim)
     assert np.abs(ov - pt).max() <= 1e-4
+
+
+def test_openvino_sends_no_telemetry_and_writes_nothing_in_home(tmp_path) -> None:
+    """Importing openvino would send a usage event to Google Analytics and write ~/intel/; the engine blocks it."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    repo = Path(__file__).resolve().parents[2]
+    code = (
+        "import sys, engine.model.openvino_backend, openvino\n"
+        "from engine.model.export import compile_cpu\n"
+        "print(sys.modules.get('openvino_telemetry'), 'urllib.request' in sys.modules)\n"
+    )
+    env = {**os.environ, "HOME": str(tmp_path), "PYTHONPATH": str(repo)}
+    out = subprocess.run([sys.executable, "-c", code], cwd=repo, env=env, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["None", "False"]
+    assert not (tmp_path / "intel").exists()
