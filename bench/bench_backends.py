@@ -45,6 +45,7 @@ from bench.common import (  # noqa: E402
 )
 
 SECTION = "Backends: torch vs OpenVINO (issue 13)"
+SPLITS = ((2, 2), (2, 1), (1, 1), (1, 2), (2, 3))  # (OpenVINO threads, decode workers)
 ONE_PHOTO = REPO.parent / "shared/data/wallpapers/images/lomiri-wallpapers-16.04/Dragonfly_by_Bolly.jpg"
 
 
@@ -119,7 +120,7 @@ def thread_split(model: str | None, files: list[Path], label: str) -> list[list]
     spec = load_spec(model)
     entries = [FileEntry(str(p), p.stat().st_size, p.stat().st_mtime_ns) for p in files]
     rows = []
-    for threads, workers in ((2, 2), (2, 1), (1, 1), (1, 2), (2, 3)):
+    for threads, workers in SPLITS:
         emb = Embedder(spec, "cpu", "openvino", threads=threads)
         emb.embed_images([np.zeros((spec.input_size,) * 2 + (3,), np.uint8)])  # warm-up
         t0 = time.perf_counter()

@@ -79,7 +79,7 @@ def main() -> None:
 
     batch = calib[:32]
     rate = {"f32": inference_rate(f32.runner, batch), "int8": inference_rate(int8.runner, batch)}
-    rows, ok = [], True
+    rows, ok, changes = [], True, []
     runs = WORK / "runs"
     runs.mkdir(parents=True, exist_ok=True)
     for name in args.benches.split(","):
@@ -96,6 +96,10 @@ def main() -> None:
                 + [f"{speed:.1f}"]
             )
         ok &= abs(found["int8"]["ap"] - found["f32"]["ap"]) <= AP_TOLERANCE
+        changes.append(
+            f"{name} AP {found['int8']['ap'] - found['f32']['ap']:+.4f}, F1 at the threshold "
+            f"{found['int8']['f1'] - found['f32']['f1']:+.4f}"
+        )
     faster = rate["int8"] > rate["f32"]
     verdict = "ships" if ok and faster else "does not ship"
     body = [
@@ -106,7 +110,7 @@ def main() -> None:
         f"\nInference alone, one batch of 32, best of 5: f32 **{rate['f32']:.1f}** images/s, INT8 "
         f"**{rate['int8']:.1f}** images/s ({rate['int8'] / rate['f32']:.2f}x).\n",
         f"Verdict: AP within {AP_TOLERANCE} on every bench: **{'yes' if ok else 'no'}**; faster: "
-        f"**{'yes' if faster else 'no'}**; INT8 **{verdict}**.",
+        f"**{'yes' if faster else 'no'}**; INT8 **{verdict}**. INT8 - f32: {'; '.join(changes)}.",
     ]
     print("\n".join(body))
     if args.write:
