@@ -165,9 +165,10 @@ def record(section_file: Path) -> None:
     from bench.common import write_section
 
     text = section_file.read_text(encoding="utf-8").strip().splitlines()
-    stamp, command = text[0], text[1].removeprefix("Command: `").removesuffix("`")
+    stamp, ran = text[0], text[1].removeprefix("Command: ")
     body = "\n".join(text[2:])
-    write_section(SECTION, f"(Measured {stamp})\n{body}", command)
+    command = f"python bench/bench_gpu.py --record {section_file.name}"
+    write_section(SECTION, f"Measured {stamp}\nThere: {ran}\n{body}", command)
 
 
 def main() -> None:
