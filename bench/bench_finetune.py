@@ -99,8 +99,8 @@ def cached_maps(spec, paths: list[str]) -> np.ndarray:
     import torch
 
     from engine.imaging import load_for_model
+    from engine.learn.split_branch import SplitBranch
     from engine.model.weights import build_network
-    from engine.training import SplitBranch
 
     out = WORK / f"ft-maps-{spec.model_id}-{spec.input_size}-{len(paths)}.npy"
     if out.is_file():
@@ -209,7 +209,8 @@ def main(argv: list[str] | None = None) -> int:
     shutil.rmtree(data, ignore_errors=True)
     os.environ["DOPPEL_DATA_DIR"] = str(data)  # versions go here, never into the user's data directory
 
-    from engine.finetune import FinetuneConfig, finetune
+    from engine.learn.finetune import finetune
+    from engine.learn.finetune_types import FinetuneConfig
     from engine.model.versions import save_version
     from engine.model.weights import load_spec
 
@@ -292,7 +293,7 @@ def main(argv: list[str] | None = None) -> int:
             "dev_ap_after": dev["ap"],
             "notion_ap_before": base_notion[notion]["ap"],
             "notion_ap_after": ncp["ap"],
-            "status": r.status,
+            "status": r.status.value,
             "replay_ap": [r.replay_base_ap, r.replay_candidate_ap],
             "rejected": r.details.get("rejected_families", []),
             "holdout": r.details["holdout_labels"],
@@ -309,7 +310,7 @@ def main(argv: list[str] | None = None) -> int:
                 f"({rec['dev_ap_after'] - rec['dev_ap_before']:+.4f})",
                 f"{rec['notion_ap_before']:.4f} → {rec['notion_ap_after']:.4f}",
                 ", ".join(rec["rejected"]) or "–",
-                r.status,
+                r.status.value,
                 f"{secs:.0f} s",
             ]
         )

@@ -53,8 +53,9 @@ def library_files(folders: list[str], progress: Progress) -> list[str]:
 def run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # busy-waiting threads are ruinous on a shared CPU
     from engine.discovery import BadRootError
-    from engine.finetune import NEED_MORE, SAVED, FinetuneConfig, finetune
     from engine.labels import LabelStore
+    from engine.learn.finetune import finetune
+    from engine.learn.finetune_types import FinetuneConfig, Outcome
     from engine.model import versions
     from engine.model.weights import ModelError
 
@@ -101,9 +102,9 @@ def run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         signal.signal(signal.SIGINT, previous)
     bar.close()
     print(result.message)
-    if result.status == NEED_MORE:
+    if result.status is Outcome.NEED_MORE:
         return 3
-    if result.status != SAVED:
+    if result.status is not Outcome.SAVED:
         return 1
     if not args.no_activate:
         versions.use_version(result.spec.model_id)

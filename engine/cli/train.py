@@ -47,7 +47,8 @@ def add_parser(sub) -> None:
 def run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     # Busy-waiting OpenMP threads collapse throughput on a shared 2-core CPU (measured 4 vs 28 images/s).
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-    from engine.training import TrainConfig, train
+    from engine.learn.train_types import TrainConfig
+    from engine.learn.training import train
 
     cfg = TrainConfig(
         data=args.data,

@@ -31,7 +31,7 @@ class ModelVersion:
     folder: Path
     created: float  # seconds since the epoch
     base_id: str  # the model it was fine-tuned from
-    summary: dict  # hold-out results recorded when it was made (see engine.finetune)
+    summary: dict  # hold-out results recorded when it was made (see engine.learn.finetune)
 
 
 def models_dir() -> Path:

@@ -19,11 +19,11 @@ from gui.views.messages import Messages
 from gui.workers import TaskRunner
 
 if TYPE_CHECKING:
-    from engine.finetune import FinetuneConfig
+    from engine.learn.finetune_types import FinetuneConfig
 
 
 class FinetuneController(QObject):
-    """``finetune`` stands in for ``engine.finetune.finetune`` (a test holds it to cancel at a known point)."""
+    """``finetune`` stands in for ``engine.learn.finetune.finetune`` (a test holds it to cancel at a known point)."""
 
     def __init__(
         self,
@@ -44,7 +44,8 @@ class FinetuneController(QObject):
 
     def improve(self, config: FinetuneConfig | None = None) -> ImproveDialog:
         """Open the progress dialog and start fine-tuning on a worker; while one runs, show it instead."""
-        from engine.finetune import FinetuneConfig, finetune
+        from engine.learn.finetune import finetune
+        from engine.learn.finetune_types import FinetuneConfig
 
         running = self.improve_dialog
         if running is not None and running.task is not None:

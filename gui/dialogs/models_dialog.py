@@ -32,11 +32,11 @@ from engine.model.weights import ModelError, load_spec
 from gui.signals import emit
 
 if TYPE_CHECKING:
-    from engine.finetune import FinetuneConfig, FinetuneResult
     from engine.labels import LabelledPair
+    from engine.learn.finetune_types import FinetuneConfig, FinetuneResult
     from gui.workers import TaskRunner
 
-FinetuneFn = Callable[..., "FinetuneResult"]  # engine.finetune.finetune(pairs, library, config, progress)
+FinetuneFn = Callable[..., "FinetuneResult"]  # engine.learn.finetune.finetune(pairs, library, config, progress)
 
 PHASES = {
     "preparing": "Preparing",
@@ -163,11 +163,11 @@ class ImproveDialog(QDialog):
         self._end("failed", f"Fine-tuning failed: {message}")
 
     def _done(self, result: FinetuneResult) -> None:
-        from engine.finetune import SAVED
+        from engine.learn.finetune_types import Outcome
 
         self.result = result
         self.details.setText(results_html(result))
-        if result.status == SAVED:
+        if result.status is Outcome.SAVED:
             versions.use_version(result.spec.model_id)
             self.switch_back.show()
             self.show_status("Now using the improved model; scan again to apply it.", 15000)
@@ -178,7 +178,7 @@ class ImproveDialog(QDialog):
             )
         else:
             text = result.message
-        self._end(result.status, text, ran=result.current is not None)
+        self._end(result.status.value, text, ran=result.current is not None)
 
     def _switch_back(self) -> None:
         versions.use_version(self._previous)

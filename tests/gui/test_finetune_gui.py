@@ -10,8 +10,8 @@ from gui_helpers import make_photo
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QDialog
 
-from engine.finetune import FinetuneConfig
 from engine.labels import LabelStore
+from engine.learn.finetune_types import FinetuneConfig, Outcome
 from engine.model import versions
 from engine.progress import Progress
 from gui.controllers.finetune import FinetuneController
@@ -75,7 +75,7 @@ def test_cancel_stops_the_run_and_leaves_the_model_alone(qtbot, tmp_path) -> Non
     """Cancel while the run is known to be going: the real fine-tuning is held at its first progress report until
     the token is set. If Cancel did not cancel, the hold would run out and the run would finish (saved or not
     better), never "cancelled"."""
-    from engine.finetune import finetune
+    from engine.learn.finetune import finetune
 
     held = threading.Event()
 
@@ -172,7 +172,7 @@ def test_enter_after_a_saved_run_closes_and_keeps_the_new_version(qtbot) -> None
 
     def saved_run(pairs, library, config, progress: Progress):
         progress.report("training", 1, 1)
-        return SimpleNamespace(status="saved", message="", spec=saved, current=None, candidate=None)
+        return SimpleNamespace(status=Outcome.SAVED, message="", spec=saved, current=None, candidate=None)
 
     runner = TaskRunner(1)
     dialog = _controller(runner, LabelStore(), saved_run).improve(TINY)

@@ -10,25 +10,22 @@ import pytest
 import torch
 from PIL import Image
 
-from engine.model import augment
-from engine.model.weights import Calibration
-from engine.progress import Cancelled, CancelToken, Progress
-from engine.training import (
+from engine.learn import augment
+from engine.learn.calibration import average_precision, fit_calibration
+from engine.learn.losses import (
     ContrastiveLoss,
-    SplitBranch,
-    TrainConfig,
     TripletLoss,
-    average_precision,
     euclidean,
-    fit_calibration,
     hard_miner,
     make_loss,
     semihard_miner,
-    split_val,
     squared_euclidean,
-    train,
-    train_step,
 )
+from engine.learn.split_branch import SplitBranch
+from engine.learn.training import TrainConfig, train, train_step
+from engine.learn.views import split_val
+from engine.model.weights import Calibration
+from engine.progress import Cancelled, CancelToken, Progress
 
 TRAIN_DATA = Path("/work/shared/data/train")
 
@@ -63,10 +60,10 @@ def test_semihard_miner_prefers_negative_beyond_the_positive() -> None:
     # anchor 0, positive 1 at distance 1; negatives at 0.5 (hard), 1.2 (semi-hard), 3.0 (easy)
     d = torch.tensor([[0.0, 1.0, 0.5, 1.2, 3.0]] + [[1.0] * 5] * 4)
     labels = torch.tensor([0, 0, 1, 2, 3])
-    a, p, n = semihard_miner(d, labels, 0.2)
-    assert n[(a == 0) & (p == 1)].item() == 3
-    a, p, n = hard_miner(d, labels, 0.2)
-    assert n[(a == 0) & (p == 1)].item() == 2
+    t = semihard_miner(d, labels)
+    assert t.n[(t.a == 0) & (t.p == 1)].item() == 3
+    t = hard_miner(d, labels)
+    assert t.n[(t.a == 0) & (t.p == 1)].item() == 2
 
 
 def test_distances_agree() -> None:

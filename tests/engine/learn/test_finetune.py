@@ -11,8 +11,10 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from engine.finetune import CANDIDATE, NEED_MORE, SAVED, FinetuneConfig, finetune, split_holdout
 from engine.labels import LabelStore
+from engine.learn.finetune import finetune
+from engine.learn.finetune_data import split_holdout
+from engine.learn.finetune_types import FinetuneConfig, Outcome
 from engine.model import versions
 from engine.model.weights import ModelError, file_digest, load_spec
 from engine.progress import Cancelled, CancelToken, Progress
@@ -79,7 +81,7 @@ def _label_grayscale_user(store: LabelStore, lib: dict[str, list[str]]) -> None:
 
 
 def _scores(model_dir: str | None, a: list[str], b: list[str]) -> tuple[np.ndarray, float]:
-    from engine.finetune_parts import clean_image
+    from engine.learn.finetune_parts import clean_image
     from engine.model.inference import Embedder
 
     spec = load_spec(model_dir)
@@ -114,7 +116,7 @@ def test_grayscale_is_not_a_duplicate_for_this_user(library, data_dir, tmp_path)
     phases: list[str] = []
     lib_files = library["orig"] + library["jpeg"] + library["gray"]
     result = finetune(store.pairs(), lib_files, FAST, Progress(lambda ph, d, t: phases.append(ph)))
-    assert result.status == SAVED, result.message
+    assert result.status is Outcome.SAVED, result.message
     assert result.candidate.agreement >= result.current.agreement
     assert {"features", "training", "evaluating"} <= set(phases)
     assert result.spec.folder.startswith(str(data_dir))
@@ -144,7 +146,7 @@ def test_fewer_than_ten_labels_asks_for_more(library, data_dir, tmp_path) -> Non
     for i in range(6):
         store.add(library["orig"][i], library["gray"][i], False)
     result = finetune(store.pairs(), library["orig"], FAST)
-    assert result.status == NEED_MORE and result.needed == 4
+    assert result.status is Outcome.NEED_MORE and result.needed == 4
     assert "4 more" in result.message
     assert versions.list_versions() == []
 
@@ -197,7 +199,7 @@ def test_candidate_without_saving(library, data_dir, tmp_path) -> None:
     _label_grayscale_user(store, library)
     cfg = FinetuneConfig(epochs=2, min_steps=2, seed=1, replay_images=6, replay_views=1, detect_families=False)
     result = finetune(store.pairs(), library["orig"][:10], cfg, save=False, force=True)
-    assert result.status == CANDIDATE and result.state_dict is not None
+    assert result.status is Outcome.CANDIDATE and result.state_dict is not None
     assert versions.list_versions() == []
 
 

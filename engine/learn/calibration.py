@@ -1,16 +1,17 @@
-"""Threshold choice, average precision and the sigmoid calibration of distances (numpy, on held-out pairs)."""
+"""Threshold choice, average precision and the sigmoid calibration of distances, on held-out pairs.
+
+numpy only: the GUI and the benchmarks can use it without loading torch.
+"""
 
 from __future__ import annotations
 
 import numpy as np
-import torch
-
-from engine.losses import euclidean
 
 
 def pair_distances(emb: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Distances and same-photo flags of every unordered pair (i < j)."""
-    d = euclidean(torch.from_numpy(emb)).numpy()
+    """Euclidean distances and same-photo flags of every unordered pair (i < j) of the rows of ``emb``."""
+    sq = (emb * emb).sum(1)
+    d = np.sqrt(np.maximum(sq[:, None] + sq[None, :] - 2 * emb @ emb.T, 1e-12))
     iu = np.triu_indices(len(emb), 1)
     return d[iu], (labels[:, None] == labels[None, :])[iu]
 
