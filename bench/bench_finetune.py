@@ -26,12 +26,14 @@ import sys
 import time
 from pathlib import Path
 
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # busy-waiting threads are ruinous on a shared CPU
-
-import numpy as np
-
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from engine.runtime import quiet_openmp  # noqa: E402
+
+quiet_openmp()  # before numpy, torch and faiss load
+
+import numpy as np  # noqa: E402
 
 from bench.common import WORK, build_bench, evaluate, table, write_section  # noqa: E402
 
@@ -100,6 +102,7 @@ def cached_maps(spec, paths: list[str]) -> np.ndarray:
 
     from engine.imaging import load_for_model
     from engine.learn.split_branch import SplitBranch
+    from engine.model.transforms import to_input
     from engine.model.weights import build_network
 
     out = WORK / f"ft-maps-{spec.model_id}-{spec.input_size}-{len(paths)}.npy"
@@ -120,8 +123,7 @@ def cached_maps(spec, paths: list[str]) -> np.ndarray:
     with ThreadPoolExecutor(2) as pool:
         for i in range(0, len(paths), 64):
             ims = list(pool.map(lambda p: np.asarray(load_for_model(p, spec.input_size)[0]), paths[i : i + 64]))
-            x = torch.from_numpy(np.stack(ims))
-            x = ((x.permute(0, 3, 1, 2).float() - spec.mean) / spec.std).contiguous(memory_format=torch.channels_last)
+            x = to_input(np.stack(ims), spec.mean, spec.std, torch.device("cpu"))
             with torch.inference_mode():
                 maps.append(split.front(x).half().numpy())
             print(

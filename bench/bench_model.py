@@ -21,12 +21,14 @@ import sys
 import time
 from pathlib import Path
 
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # busy-waiting threads are ruinous on a shared CPU
-
-import numpy as np
-
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from engine.runtime import quiet_openmp  # noqa: E402
+
+quiet_openmp()  # before numpy, torch and faiss load
+
+import numpy as np  # noqa: E402
 
 SHARED = Path(os.environ.get("DOPPEL_SHARED", "/work/shared"))
 WORK = ROOT / "bench" / "_work"

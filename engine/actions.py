@@ -12,6 +12,8 @@ import os
 from collections.abc import Callable, Mapping, Sequence
 
 from engine import filemoves as fm
+from engine.paths import inside_any
+from engine.progress import Phase
 from engine.results import Member
 from engine.trash import info_file, send_to_trash
 
@@ -54,7 +56,7 @@ class MemberOp:
 
 
 class TrashOp(MemberOp):
-    action = "trash"
+    action = Phase.TRASH
 
     def __init__(self, trash: TrashFn | None = None) -> None:
         self.trash = trash or send_to_trash
@@ -73,7 +75,7 @@ class TrashOp(MemberOp):
 class MoveOp(MemberOp):
     """Into ``dest_dir``: flat (names kept, ``name (1).jpg`` on a clash), or below the scanned root when ``roots``."""
 
-    action = "move"
+    action = Phase.MOVE
 
     def __init__(self, dest_dir: str, roots: Sequence[str] | None = None) -> None:
         self.dest_dir = os.path.abspath(dest_dir)
@@ -82,11 +84,8 @@ class MoveOp(MemberOp):
         self.taken: set[str] = set()
 
     def relative_place(self, path: str) -> str:
-        if self.keep_tree:
-            for root in self.roots:
-                if path.startswith(os.path.join(root, "")):
-                    return os.path.relpath(path, root)
-        return os.path.basename(path)
+        root = inside_any(path, self.roots) if self.keep_tree else None  # the deepest root first
+        return os.path.relpath(path, root) if root is not None else os.path.basename(path)
 
     def plan(self, m: Member, tag: str) -> dict:
         dest = fm.free_name(os.path.join(self.dest_dir, self.relative_place(m.path)), self.taken)

@@ -16,8 +16,8 @@ import stat
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from engine.progress import NULL_PROGRESS, Progress
-from engine.results import FileEntry, SkippedFile
+from engine.progress import NULL_PROGRESS, Phase, Progress
+from engine.results import FileEntry, SkippedFile, os_error_reason
 from engine.settings import ScanSettings
 
 IMAGE_EXTENSIONS = frozenset(
@@ -49,8 +49,6 @@ _AVIF_BRANDS = frozenset({b"avif", b"avis"})
 _BMP_HEADER_SIZES = frozenset({12, 16, 40, 52, 56, 64, 108, 124})
 
 REASON_EMPTY = "empty file (0 bytes)"
-REASON_PERMISSION = "permission denied"
-REASON_VANISHED = "file vanished during the scan"
 REASON_NOT_IMAGE = "not an image (the name says image, the content is no supported format)"
 
 
@@ -159,7 +157,7 @@ class _Walk:
             except FileNotFoundError:
                 continue  # removed while we walked; nothing in it to report
             except OSError as exc:
-                self.skipped.append(SkippedFile(folder, f"folder cannot be listed: {_os_reason(exc)}"))
+                self.skipped.append(SkippedFile(folder, f"folder cannot be listed: {os_error_reason(exc)}"))
                 continue
             subdirs: list[str] = []
             for entry in entries:
@@ -187,7 +185,7 @@ class _Walk:
         name, path = entry.name, entry.path
         self.examined += 1
         if self.examined % REPORT_EVERY == 0:
-            self.progress.report("discover", len(self.found), 0)
+            self.progress.report(Phase.DISCOVER, len(self.found), 0)
         if self.include is not None and not self.matches(self.include, name, path):
             return
         if self.exclude is not None and self.matches(self.exclude, name, path):
@@ -210,15 +208,7 @@ class _Walk:
 
     def skip_if_image(self, path: str, exc: OSError) -> None:
         if looks_like_image_name(path):
-            self.skipped.append(SkippedFile(path, _os_reason(exc)))
-
-
-def _os_reason(exc: OSError) -> str:
-    if isinstance(exc, FileNotFoundError):
-        return REASON_VANISHED
-    if isinstance(exc, PermissionError):
-        return REASON_PERMISSION
-    return f"cannot read: {exc.strerror or exc}"
+            self.skipped.append(SkippedFile(path, os_error_reason(exc)))
 
 
 def _check_root(root: str) -> tuple[str, os.stat_result]:
@@ -228,14 +218,14 @@ def _check_root(root: str) -> tuple[str, os.stat_result]:
     except FileNotFoundError:
         raise BadRootError(f"Folder not found: {path}") from None
     except OSError as exc:
-        raise BadRootError(f"Cannot open folder {path}: {_os_reason(exc)}") from None
+        raise BadRootError(f"Cannot open folder {path}: {os_error_reason(exc)}") from None
     if not stat.S_ISDIR(st.st_mode):
         raise BadRootError(f"Not a folder: {path}")
     try:
         with os.scandir(path):
             pass
     except OSError as exc:
-        raise BadRootError(f"Cannot list folder {path}: {_os_reason(exc)}") from None
+        raise BadRootError(f"Cannot list folder {path}: {os_error_reason(exc)}") from None
     return path, st
 
 
@@ -264,5 +254,5 @@ def discover(
             seen_files.add(key)
         files.append(FileEntry(path, st.st_size, st.st_mtime_ns, st.st_dev, st.st_ino, fmt))
     skipped = sorted(set(walk.skipped), key=lambda s: s.path)
-    progress.report("discover", len(files), 0)
+    progress.report(Phase.DISCOVER, len(files), 0)
     return files, skipped

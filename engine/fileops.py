@@ -17,6 +17,7 @@ from dataclasses import replace
 
 from engine.actionlog import ActionLog, ActionLogError, default_log_path, done_records, new_batch_id, read_log
 from engine.actions import LinkOp, MoveOp, TrashFn, TrashOp, UndoOp, unchanged_reason
+from engine.paths import inside_any
 from engine.progress import NULL_PROGRESS, Cancelled, Progress
 from engine.recovery import recover, recover_open
 from engine.results import ActionReport, Group, Member, Outcome, ScanResult
@@ -55,16 +56,9 @@ def check_last_copies(groups: Iterable[Group], marked: Iterable[str]) -> None:
             raise LastCopyError(f"refusing to remove every copy in the group of {g.keeper}; unmark at least one")
 
 
-def _in_folder(path: str, folder: str) -> bool:
-    # private until issue 10's shared "path inside folder" helper lands (grouping, marking, keeper have copies)
-    return os.path.abspath(path).startswith(os.path.join(os.path.abspath(folder), ""))
-
-
 def _protected_reason(path: str, protected: Sequence[str]) -> str | None:
-    for folder in protected:
-        if _in_folder(path, folder):
-            return f"is in the protected folder {os.path.abspath(folder)}"
-    return None
+    folder = inside_any(path, protected)
+    return None if folder is None else f"is in the protected folder {os.path.abspath(folder)}"
 
 
 def stayers_reasons(

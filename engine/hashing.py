@@ -13,8 +13,8 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from typing import Protocol
 
-from engine.progress import NULL_PROGRESS, Cancelled, Progress
-from engine.results import FileEntry, SkippedFile
+from engine.progress import NULL_PROGRESS, Cancelled, Phase, Progress
+from engine.results import FileEntry, SkippedFile, os_error_reason
 
 CHUNK = 1 << 20
 PARTIAL = 64 * 1024
@@ -55,14 +55,6 @@ def _partial_hash(path: str, size: int) -> str:
     return h.hexdigest()
 
 
-def _read_reason(exc: OSError) -> str:
-    if isinstance(exc, FileNotFoundError):
-        return "file vanished during the scan"
-    if isinstance(exc, PermissionError):
-        return "permission denied"
-    return f"cannot read: {exc.strerror or exc}"
-
-
 class _Run:
     """Bookkeeping for one call: progress throttling, skipped files and hashes waiting to go into the cache."""
 
@@ -81,7 +73,7 @@ class _Run:
         now = time.monotonic()
         if now - self._last_report >= _REPORT_SECONDS or self.done >= self.total:
             self._last_report = now
-            self.progress.report("hash", self.done, self.total)
+            self.progress.report(Phase.HASH, self.done, self.total)
         else:
             self.progress.check()
 
@@ -91,7 +83,7 @@ class _Run:
         try:
             digest = content_hash(entry.path)
         except OSError as exc:
-            self.skipped.append(SkippedFile(entry.path, _read_reason(exc)))
+            self.skipped.append(SkippedFile(entry.path, os_error_reason(exc)))
             return None
         self.full[entry.path] = digest
         self.pending.append((entry, digest))
@@ -105,7 +97,7 @@ class _Run:
         try:
             return _partial_hash(entry.path, entry.size)
         except OSError as exc:
-            self.skipped.append(SkippedFile(entry.path, _read_reason(exc)))
+            self.skipped.append(SkippedFile(entry.path, os_error_reason(exc)))
             return None
 
     def flush(self) -> None:
@@ -173,7 +165,7 @@ def find_exact_duplicates(
         run.flush()  # hashes already read are worth keeping for the next scan
         raise
     run.flush()
-    progress.report("hash", run.total, run.total)
+    progress.report(Phase.HASH, run.total, run.total)
 
     ordered = sorted((sorted(g, key=lambda e: e.path) for g in groups), key=lambda g: g[0].path)
     skipped = sorted(run.skipped, key=lambda s: s.path)

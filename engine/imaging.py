@@ -21,7 +21,7 @@ from datetime import datetime
 import numpy as np
 from PIL import Image, ImageStat, UnidentifiedImageError
 
-from engine.results import ImageInfo
+from engine.results import ImageInfo, os_error_reason
 
 # Our own guard rejects oversized images with a reason; Pillow's warning would only add noise on stderr.
 warnings.filterwarnings("ignore", category=Image.DecompressionBombWarning)
@@ -107,12 +107,8 @@ def _bomb_reason(width: int, height: int) -> str:
 
 def _reason(exc: BaseException) -> str:
     """Map whatever a decoder raised to a reason a user can act on."""
-    if isinstance(exc, FileNotFoundError):
-        return "file vanished during the scan"
-    if isinstance(exc, PermissionError):
-        return "permission denied"
-    if isinstance(exc, IsADirectoryError):
-        return "not a file"
+    if isinstance(exc, (FileNotFoundError, PermissionError, IsADirectoryError)):
+        return os_error_reason(exc)
     if isinstance(exc, (Image.DecompressionBombError, Image.DecompressionBombWarning)):
         found = re.search(r"\((\d+) pixels\)", str(exc))  # PIL's message names the pixel count, not the sides
         return f"image too large: {found.group(1) if found else 'too many'} pixels (decompression bomb guard)"
@@ -124,7 +120,7 @@ def _reason(exc: BaseException) -> str:
     if isinstance(exc, MemoryError):
         return "not enough memory to decode"
     if isinstance(exc, OSError) and exc.errno is not None:
-        return f"cannot read file: {exc.strerror or text}"
+        return os_error_reason(exc)
     return f"corrupt image: {text or type(exc).__name__}"
 
 

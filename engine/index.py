@@ -46,7 +46,8 @@ import os
 
 import numpy as np
 
-from engine.progress import NULL_PROGRESS, Progress
+from engine.progress import NULL_PROGRESS, Phase, Progress
+from engine.runtime import quiet_openmp
 
 EXACT_MAX_ROWS = 50_000  # "auto" searches exactly up to this many vectors
 TILE = 4096  # rows per side of an exact tile: 64 MiB of float32 similarities
@@ -63,7 +64,7 @@ def nearest_pairs(
     """Unique pairs ``i < j`` within ``max_distance`` where j is among i's k nearest or i among j's.
 
     ``vectors`` are L2-normalised rows (N, D). Returns ``(i, j, dist)`` as int64, int64, float32 arrays
-    sorted by (i, j). Reports phase "search" and raises Cancelled between blocks.
+    sorted by (i, j). Reports phase ``Phase.SEARCH`` and raises Cancelled between blocks.
     """
     if method not in ("auto", "exact", "ann"):
         raise ValueError(f"unknown method {method!r}: use 'auto', 'exact' or 'ann'")
@@ -133,7 +134,7 @@ def _exact_knn(
     starts = range(0, n, tile)
     total = len(starts) * (len(starts) + 1) // 2
     done = 0
-    progress.report("search", 0, total)
+    progress.report(Phase.SEARCH, 0, total)
     for r0 in starts:
         a = x[r0 : r0 + tile]
         for c0 in range(r0, n, tile):
@@ -142,7 +143,7 @@ def _exact_knn(
                 np.fill_diagonal(s, -np.inf)
             _tile_hits(s, r0, c0, k, floor, top)
             done += 1
-            progress.report("search", done, total)
+            progress.report(Phase.SEARCH, done, total)
     return top.result()
 
 
@@ -186,9 +187,7 @@ def _ivf_params(n: int) -> tuple[int, int]:
 def _ivf_knn(
     x: np.ndarray, k: int, max_distance: float, progress: Progress = NULL_PROGRESS
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    # OpenMP threads that spin while waiting are many times slower when other work shares the cores (the GUI,
-    # other programs): measured 11 s instead of 3.6 s to train 1,024 cells on a busy 2-core machine
-    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+    quiet_openmp()  # before faiss loads: spinning threads made its training 3x slower on a busy machine
     import faiss  # only large searches pay for the import
 
     n, d = x.shape
@@ -196,7 +195,7 @@ def _ivf_knn(
     faiss.omp_set_num_threads(os.cpu_count() or 1)
     batches = range(0, n, ANN_BATCH)
     total = 1 + 2 * len(batches)
-    progress.report("search", 0, total)
+    progress.report(Phase.SEARCH, 0, total)
     quantiser = faiss.IndexFlatL2(d)
     index = faiss.IndexIVFScalarQuantizer(quantiser, d, nlist, faiss.ScalarQuantizer.QT_fp16, faiss.METRIC_L2)
     index.cp.seed = 1234
@@ -206,11 +205,11 @@ def _ivf_knn(
     sample = np.sort(rng.choice(n, size=min(n, IVF_TRAIN_PER_LIST * nlist), replace=False))
     index.train(x[sample])
     done = 1
-    progress.report("search", done, total)
+    progress.report(Phase.SEARCH, done, total)
     for b0 in batches:
         index.add(x[b0 : b0 + ANN_BATCH])
         done += 1
-        progress.report("search", done, total)
+        progress.report(Phase.SEARCH, done, total)
     index.nprobe = nprobe
     limit = np.float32(max_distance + _FP16_SLACK) ** 2  # _pairs applies the exact limit
     parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
@@ -223,7 +222,7 @@ def _ivf_knn(
         src = np.broadcast_to(rows, ids.shape)[ok]
         parts.append((src.astype(np.int32), ids[ok].astype(np.int32), (1.0 - d2[ok] / 2.0).astype(np.float32)))
         done += 1
-        progress.report("search", done, total)
+        progress.report(Phase.SEARCH, done, total)
     del index, quantiser  # free the index's copy of the vectors before the pairs are made
     src, dst, sim = (np.concatenate(p) for p in zip(*parts))
     return src, dst, sim

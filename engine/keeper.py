@@ -8,12 +8,12 @@ and the README ("How the keeper is chosen") explains it to users.
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Sequence
 from datetime import datetime
 from functools import lru_cache
 
+from engine.paths import is_inside
 from engine.results import Member
 from engine.settings import DEFAULT_KEEP_RULES, KEEP_RULES
 
@@ -124,23 +124,14 @@ def pick_keeper(
         raise ValueError(f"unknown keep rule(s) {unknown}; known: {', '.join(KEEP_RULES)}")
     if not members:
         raise ValueError("a group needs at least one member")
-    folders = [_norm(f) for f in preferred_folders]
+    folders = list(preferred_folders)
 
     def key(m: Member) -> tuple:
         parts: list[float | int] = []
         if folders:
-            p = _norm(m.path)
-            parts.append(next((n for n, f in enumerate(folders) if _inside(p, f)), len(folders)))
+            parts.append(next((n for n, f in enumerate(folders) if is_inside(m.path, f)), len(folders)))
         for rule in rules:
             parts += _rule_key(rule, m)
         return (*parts, m.path)
 
     return min(members, key=key).path
-
-
-def _norm(path: str) -> str:
-    return os.path.normcase(os.path.normpath(path))
-
-
-def _inside(path: str, folder: str) -> bool:
-    return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)

@@ -14,6 +14,7 @@ from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, replace
 
 from engine.keeper import pick_keeper
+from engine.paths import inside_any
 from engine.results import Group, Member
 from engine.settings import DEFAULT_KEEP_RULES
 
@@ -46,8 +47,7 @@ class MarkPlan:
 
 
 def in_folders(path: str, folders: Iterable[str]) -> bool:
-    p = os.path.abspath(path)
-    return any(p.startswith(os.path.join(os.path.abspath(f), "")) for f in folders)
+    return inside_any(path, folders) is not None
 
 
 def member_state(group: Group, marked: Collection[str], path: str) -> str:

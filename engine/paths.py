@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 
 import platformdirs
@@ -54,3 +55,23 @@ def resources_dir() -> Path:
     if frozen_root:
         return Path(frozen_root) / "resources"
     return Path(__file__).resolve().parent.parent / "resources"
+
+
+def _folder_key(path: str | os.PathLike[str]) -> str:
+    """Absolute, normalised and, where the file system ignores case (Windows), lower-cased: comparable."""
+    return os.path.normcase(os.path.abspath(os.fspath(path)))
+
+
+def is_inside(path: str | os.PathLike[str], folder: str | os.PathLike[str]) -> bool:
+    """Whether ``path`` is ``folder`` or anywhere below it, compared as the platform compares paths.
+
+    Relative paths are taken from the current folder; symbolic links are not followed (a link inside a
+    protected folder is protected). The one rule the keeper choice, marking and file actions share.
+    """
+    p, f = _folder_key(path), _folder_key(folder)
+    return p == f or p.startswith(f.rstrip(os.sep) + os.sep)
+
+
+def inside_any(path: str | os.PathLike[str], folders: Iterable[str | os.PathLike[str]]) -> str | None:
+    """The first of ``folders`` that holds ``path`` (see :func:`is_inside`), or None."""
+    return next((f for f in folders if is_inside(path, f)), None)

@@ -2,11 +2,38 @@
 
 from __future__ import annotations
 
+import enum
 import threading
 from collections.abc import Callable
 
 ProgressFn = Callable[[str, int, int], None]
-"""Called as ``fn(phase, done, total)``; ``total`` is 0 while unknown."""
+"""Called as ``fn(phase, done, total)``; ``total`` is 0 while unknown. ``phase`` is one of :class:`Phase`."""
+
+
+class Phase(enum.StrEnum):
+    """What a progress report is about; the GUI and the CLI turn these into words. Plain strings underneath."""
+
+    # a scan, in order
+    DISCOVER = "discover"
+    HASH = "hash"
+    EMBED = "embed"
+    SEARCH = "search"
+    GROUP = "group"
+    # file actions
+    TRASH = "trash"
+    MOVE = "move"
+    # training (python main.py train)
+    VIEWS_TRAIN = "views-train"  # augmented views of the training photos through the frozen front
+    VIEWS_VAL = "views-val"
+    TRAINING = "training"  # optimiser steps, in training and in fine-tuning
+    # fine-tuning on the user's labels, in order
+    PREPARING = "preparing"
+    READING_LABELS = "reading labelled photos"
+    FEATURES = "features"
+    CHECKING_LABELS = "checking the labels"
+    AUGMENTING = "augmenting library photos"
+    NEW_HEAD = "preparing the new head"
+    EVALUATING = "evaluating"
 
 
 class Cancelled(Exception):

@@ -35,6 +35,21 @@ class SkippedFile:
     reason: str
 
 
+REASON_PERMISSION = "permission denied"
+REASON_VANISHED = "file vanished during the scan"
+
+
+def os_error_reason(exc: OSError) -> str:
+    """Why a file could not be read, as a skipped file's reason: the same words wherever it failed."""
+    if isinstance(exc, FileNotFoundError):
+        return REASON_VANISHED
+    if isinstance(exc, PermissionError):
+        return REASON_PERMISSION
+    if isinstance(exc, IsADirectoryError):
+        return "not a file"
+    return f"cannot read: {exc.strerror or exc}"
+
+
 @dataclass(frozen=True)
 class PairScore:
     a: str

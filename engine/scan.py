@@ -22,7 +22,7 @@ from engine.imaging import DecodeError, read_info
 from engine.labels import LabelMatches, LabelStore
 from engine.model.weights import ModelSpec, load_spec, verify_model_id
 from engine.paths import default_cache_path
-from engine.progress import NULL_PROGRESS, Progress
+from engine.progress import NULL_PROGRESS, Phase, Progress
 from engine.results import FileEntry, Group, ImageInfo, Member, PairScore, ScanResult, SkippedFile
 from engine.settings import ScanSettings, sure_threshold_for
 
@@ -97,7 +97,9 @@ def scan(
         not_duplicates=labels.not_duplicates,
         sure_threshold=sure,
     )
+    progress.report(Phase.GROUP, 0, len(pairs))
     result = regroup(result, threshold, settings)
+    progress.report(Phase.GROUP, len(pairs), len(pairs))
     lap("group", t)
     timings["total"] = round(time.perf_counter() - t0, 4)
     return replace(

@@ -13,8 +13,8 @@ import sys
 import time
 
 from engine.cli.progressbar import ProgressBar
-from engine.model.inference import DEVICES
 from engine.progress import Cancelled, CancelToken, Progress
+from engine.runtime import DEVICES, quiet_openmp
 
 
 def add_parser(sub) -> None:
@@ -51,7 +51,7 @@ def library_files(folders: list[str], progress: Progress) -> list[str]:
 
 
 def run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
-    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # busy-waiting threads are ruinous on a shared CPU
+    quiet_openmp()
     from engine.discovery import BadRootError
     from engine.labels import LabelStore
     from engine.learn.finetune import finetune

@@ -15,10 +15,10 @@ from engine.cli.progressbar import ProgressBar
 from engine.discovery import BadRootError
 from engine.labels import LabelStoreError
 from engine.model.backends import BACKENDS
-from engine.model.inference import DEVICES
 from engine.model.weights import ModelError
 from engine.progress import Cancelled, Progress
 from engine.results import ScanResult
+from engine.runtime import DEVICES
 from engine.settings import DEFAULT_KEEP_RULES, KEEP_RULES, ScanSettings
 
 

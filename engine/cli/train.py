@@ -6,13 +6,13 @@ Ctrl-C cancels: the checkpoint is written and ``--resume`` continues from it.
 from __future__ import annotations
 
 import argparse
-import os
 import signal
 import sys
 import time
 
 from engine.cli.progressbar import ProgressBar
 from engine.progress import Cancelled, CancelToken, Progress
+from engine.runtime import DEVICES, quiet_openmp
 
 
 def add_parser(sub) -> None:
@@ -40,15 +40,15 @@ def add_parser(sub) -> None:
     p.add_argument("--time-limit", type=float, metavar="MIN", help="stop training after MIN minutes, then export")
     p.add_argument("--workers", type=int, default=2, help="processes generating augmented views")
     p.add_argument("--cache-dir", metavar="DIR", help="feature cache folder (default OUT/cache; shareable)")
-    p.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
+    p.add_argument("--device", choices=DEVICES, default="auto")
     p.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint.pt")
 
 
 def run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
-    # Busy-waiting OpenMP threads collapse throughput on a shared 2-core CPU (measured 4 vs 28 images/s).
-    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+    quiet_openmp()
     from engine.learn.train_types import TrainConfig
     from engine.learn.training import train
+    from engine.model.weights import ModelError
 
     cfg = TrainConfig(
         data=args.data,
@@ -92,7 +92,7 @@ def run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         bar.close()
         print(f"cancelled; checkpoint kept in {args.out} (continue with --resume)", file=sys.stderr)
         return 130
-    except (FileNotFoundError, ValueError, RuntimeError) as exc:
+    except (FileNotFoundError, ValueError, RuntimeError, ModelError) as exc:
         bar.close()
         print(f"error: {exc}", file=sys.stderr)
         return 2

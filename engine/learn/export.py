@@ -12,7 +12,7 @@ import torch
 from engine.learn.calibration import choose_threshold, fit_calibration
 from engine.learn.train_types import TrainConfig, TrainState
 from engine.model.network import SiameseBranch
-from engine.model.weights import Calibration, ModelSpec, model_id_for, save_spec
+from engine.model.weights import LITE0_MEAN, LITE0_STD, Calibration, ModelSpec, model_id_for, save_spec
 
 
 def export_model(
@@ -50,6 +50,8 @@ def export_model(
         embedding_dim=cfg.embedding_dim,
         hidden=cfg.hidden,
         input_size=cfg.input_size,
+        mean=LITE0_MEAN,  # as the training normalised its views (engine.learn.training.prepare)
+        std=LITE0_STD,
         calibration=cal,
         threshold=threshold,
         extra={"training": training, "validation": info},

@@ -63,7 +63,8 @@ from engine.learn.finetune_train import calibrate, train_candidate
 from engine.learn.finetune_types import FinetuneConfig, FinetuneResult, Outcome, Scores
 from engine.learn.losses import EUCLIDEAN
 from engine.model.weights import Calibration, ModelSpec, load_spec
-from engine.progress import NULL_PROGRESS, Progress
+from engine.progress import NULL_PROGRESS, Phase, Progress
+from engine.runtime import select_device
 
 MIN_AP_CLASS = 5  # the hold-out AP counts in the decision only with this many duplicates and non-duplicates
 AP_TOLERANCE = 0.005  # hold-out AP may be this much lower (ties on tiny hold-outs) and still count as not worse
@@ -195,9 +196,8 @@ def finetune(
             seconds=time.monotonic() - t0,
         )
     from engine.model import versions
-    from engine.model.inference import select_device
 
-    progress.report("preparing", 0, 0)
+    progress.report(Phase.PREPARING, 0, 0)
     device = select_device(cfg.device)
     torch.manual_seed(cfg.seed)
     rng = np.random.default_rng(cfg.seed)
@@ -226,7 +226,7 @@ def finetune(
     replay = gather_replay(library, labels, rejection, model, cfg, rng, progress, log)
     log(f"features ready after {time.monotonic() - t0:.1f} s; contrastive margin {replay.margin:.3f}")
     history = train_candidate(model, labels, replay, cfg, rng, progress, log, t0)
-    progress.report("evaluating", 0, 0)
+    progress.report(Phase.EVALUATING, 0, 0)
     emb = model.embed_all(replay.feats.to(device)).cpu()
     cal = calibrate(emb, labels, replay, rng, log)
     decision = decide(emb, cal, labels, replay, current, model, force)

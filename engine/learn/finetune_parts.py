@@ -19,8 +19,9 @@ from torch.nn import functional as F
 
 from engine.learn.finetune_types import FinetuneConfig
 from engine.learn.split_branch import SplitBranch
+from engine.model.transforms import to_input
 from engine.model.weights import Calibration, ModelSpec, build_network
-from engine.progress import Progress
+from engine.progress import Phase, Progress
 
 N_BLOCKS = 16
 J = TypeVar("J")
@@ -84,7 +85,9 @@ def family_views(job: tuple[str, int, int]) -> list[np.ndarray] | None:
         return None
 
 
-def map_with_progress(fn: Callable[[J], R], jobs: Sequence[J], workers: int, progress: Progress, phase: str) -> list[R]:
+def map_with_progress(
+    fn: Callable[[J], R], jobs: Sequence[J], workers: int, progress: Progress, phase: Phase
+) -> list[R]:
     """``fn`` over ``jobs`` on ``workers`` threads, in order, reporting each result; a cancel drops the rest."""
     out: list[R] = []
     progress.report(phase, 0, len(jobs))
@@ -129,22 +132,16 @@ class SplitModel:
             p.requires_grad_(True)
         self.body_params = body
         self.head_params = list(net.head.parameters())
-        self._mean = torch.tensor(base.mean, device=device)
-        self._std = torch.tensor(base.std, device=device)
-
-    def _input(self, batch: np.ndarray) -> torch.Tensor:
-        x = torch.from_numpy(batch).to(self.device)
-        return ((x.permute(0, 3, 1, 2).float() - self._mean) / self._std).contiguous(memory_format=torch.channels_last)
 
     def front(self, images: np.ndarray, progress: Progress, batch: int = 32) -> torch.Tensor:
         """Cached inputs of the trainable part for uint8 images (N, S, S, 3): pooled features or block maps."""
         out = []
         with torch.inference_mode():
             for i in range(0, len(images), batch):
-                progress.report("features", i, len(images))
-                x = self._input(images[i : i + batch])
+                progress.report(Phase.FEATURES, i, len(images))
+                x = to_input(images[i : i + batch], self.spec.mean, self.spec.std, self.device)
                 out.append((self.split.front(x) if self.split else self.net.backbone(x)).float())
-        progress.report("features", len(images), len(images))
+        progress.report(Phase.FEATURES, len(images), len(images))
         return torch.cat(out) if out else torch.zeros(0)
 
     def embed(self, feats: torch.Tensor) -> torch.Tensor:
@@ -186,7 +183,7 @@ def distill_head(
     opt = torch.optim.Adam(model.head_params, lr=cfg.lr)
     n = len(feats)
     for step in range(cfg.distill_steps):
-        progress.report("preparing the new head", step, cfg.distill_steps)
+        progress.report(Phase.NEW_HEAD, step, cfg.distill_steps)
         idx = torch.randperm(n, generator=g)[:256].to(feats.device)
         e = model.embed(feats[idx])
         loss = (torch.cdist(e, e) - torch.cdist(target[idx], target[idx])).pow(2).mean()

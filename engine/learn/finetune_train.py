@@ -22,7 +22,7 @@ from engine.learn.finetune_parts import SplitModel, cyclic, distill_head, median
 from engine.learn.finetune_types import FinetuneConfig
 from engine.learn.losses import EUCLIDEAN, ContrastiveLoss, Pairs
 from engine.model.weights import Calibration
-from engine.progress import Progress
+from engine.progress import Phase, Progress
 
 
 def hardest_negatives(model: SplitModel, feats: torch.Tensor, replay: Replay) -> tuple[np.ndarray, np.ndarray]:
@@ -99,7 +99,7 @@ def train_candidate(
         order = rng.permutation(labels.train)
         losses = []
         for s in range(steps_per_epoch):
-            progress.report("training", step, total)
+            progress.report(Phase.TRAINING, step, total)
             ub = cyclic(order, s * cfg.user_batch, cfg.user_batch)
             r = replay
             ra, rb, ry = replay_batch(
@@ -115,7 +115,7 @@ def train_candidate(
         history.append(float(np.mean(losses)))
         if (epoch + 1) % 10 == 0 or epoch + 1 == cfg.epochs:
             log(f"epoch {epoch + 1}/{cfg.epochs} loss {history[-1]:.4f}")
-    progress.report("training", total, total)
+    progress.report(Phase.TRAINING, total, total)
     log(f"trained after {time.monotonic() - t0:.1f} s")
     return history
 

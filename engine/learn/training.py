@@ -19,6 +19,7 @@ import time
 import warnings
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +34,9 @@ from engine.learn.losses import PairLoss, make_loss
 from engine.learn.split_branch import SplitBranch, channels_last
 from engine.learn.train_types import TrainConfig, TrainResult, TrainState
 from engine.learn.views import build_cache, embed_cache, list_photos, split_val
-from engine.progress import NULL_PROGRESS, Progress
+from engine.model.weights import LITE0_MEAN, LITE0_STD
+from engine.progress import NULL_PROGRESS, Phase, Progress
+from engine.runtime import select_device
 
 CHECKPOINT_EVERY_S = 300  # also written at the end of each epoch, on cancel and on any error
 
@@ -68,14 +71,6 @@ class Run:
 
 
 # ================================================================================================ parts
-def _device(name: str) -> torch.device:
-    if name == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    if name == "cuda" and not torch.cuda.is_available():
-        raise RuntimeError("--device cuda was asked for, but no CUDA GPU is available")
-    return torch.device(name)
-
-
 def build_split(cfg: TrainConfig, device: torch.device) -> SplitBranch:
     from engine.model.network import SiameseBranch, load_imagenet_backbone
 
@@ -141,7 +136,7 @@ def train_one_epoch(run: Run) -> tuple[list[float], bool]:
         st.batch += 1
         st.step += 1
         st.elapsed = time.monotonic() - run.started
-        run.progress.report("train", st.step, run.total_steps)
+        run.progress.report(Phase.TRAINING, st.step, run.total_steps)
         if st.step % 20 == 0:
             run.log(
                 f"epoch {st.epoch + 1} step {st.step}/{run.total_steps} loss {np.mean(losses[-20:]):.4f} "
@@ -240,7 +235,7 @@ def prepare(cfg: TrainConfig, progress: Progress, log: Callable[[str], None]) ->
     t0 = time.monotonic()
     out = Path(cfg.out)
     out.mkdir(parents=True, exist_ok=True)
-    device = _device(cfg.device)
+    device = select_device(cfg.device)
     random.seed(cfg.seed)
     np.random.seed(cfg.seed)
     split = build_split(cfg, device)
@@ -249,21 +244,20 @@ def prepare(cfg: TrainConfig, progress: Progress, log: Callable[[str], None]) ->
         f"{len(train_files)} training photos x {cfg.views} views, {len(val_files)} validation photos, "
         f"input {cfg.input_size}, cut after block {cfg.cut}, device {device}"
     )
-    tr, va = (
-        build_cache(
-            split,
-            files,
-            views,
-            size=cfg.input_size,
-            seed=cfg.seed,
-            folder=Path(cfg.cache_dir or out / "cache"),
-            name=name,
-            workers=cfg.workers,
-            device=device,
-            progress=progress,
-        )
-        for files, views, name in ((train_files, cfg.views, "train"), (val_files, max(2, cfg.views - 1), "val"))
+    cache = partial(
+        build_cache,
+        split,
+        size=cfg.input_size,
+        seed=cfg.seed,
+        mean=LITE0_MEAN,
+        std=LITE0_STD,
+        folder=Path(cfg.cache_dir or out / "cache"),
+        workers=cfg.workers,
+        device=device,
+        progress=progress,
     )
+    tr = cache(train_files, cfg.views, name="train", phase=Phase.VIEWS_TRAIN)
+    va = cache(val_files, max(2, cfg.views - 1), name="val", phase=Phase.VIEWS_VAL)
     log(f"feature cache ready after {time.monotonic() - t0:.0f}s: {tr.path} {tuple(tr.maps.shape)}")
     opt = make_optimizer(split, cfg)
     steps = max(1, len(train_files) // cfg.batch_photos)
@@ -292,9 +286,9 @@ def train(
 ) -> TrainResult:
     """Train, keep the best epoch by validation AP, calibrate on the validation split, export a model folder.
 
-    ``progress`` reports phases (views-train, views-val, train) and carries the cancel token; on cancel the
-    checkpoint is written and :class:`~engine.progress.Cancelled` propagates. ``resume`` continues from
-    ``<out>/checkpoint.pt`` (the cached feature maps are reused either way).
+    ``progress`` reports phases (``Phase.VIEWS_TRAIN``, ``VIEWS_VAL``, ``TRAINING``) and carries the cancel
+    token; on cancel the checkpoint is written and :class:`~engine.progress.Cancelled` propagates. ``resume``
+    continues from ``<out>/checkpoint.pt`` (the cached feature maps are reused either way).
     """
     t0 = time.monotonic()
     run = prepare(cfg, progress, log)

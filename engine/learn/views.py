@@ -18,7 +18,8 @@ import numpy as np
 import torch
 
 from engine.learn.split_branch import SplitBranch, channels_last
-from engine.progress import Progress
+from engine.model.transforms import to_input
+from engine.progress import Phase, Progress
 
 IMG_EXT = (".jpg", ".jpeg", ".png", ".webp")
 
@@ -35,12 +36,6 @@ def split_val(files: Sequence[Path], n_val: int, seed: int) -> tuple[list[Path],
     ranked = sorted(files, key=lambda p: hashlib.sha1(f"{seed}:{p.name}".encode()).hexdigest())
     n_val = min(n_val, len(files) // 5) if len(files) < 5 * n_val else n_val
     return sorted(ranked[n_val:]), sorted(ranked[:n_val])
-
-
-def normalise(batch_uint8: np.ndarray, device: torch.device) -> torch.Tensor:
-    """N,H,W,3 uint8 -> N,3,H,W float, (pixel - 127) / 128 as the Lite weights expect."""
-    x = torch.from_numpy(batch_uint8).to(device)
-    return channels_last((x.permute(0, 3, 1, 2).float() - 127.0) / 128.0)
 
 
 def make_views(job: tuple[str, int, int, int]) -> tuple[np.ndarray, list[str]]:
@@ -97,14 +92,18 @@ def build_cache(
     *,
     size: int,
     seed: int,
+    mean: float,
+    std: float,
     folder: Path,
     name: str,
+    phase: Phase,
     workers: int,
     device: torch.device,
     progress: Progress,
 ) -> FeatureCache:
     """The cache of ``files`` x ``views`` in ``folder``, filled from where a previous run stopped; the views are
-    made on ``workers`` processes. The key covers everything that changes the maps, so runs can share a folder.
+    made on ``workers`` processes and normalised by ``mean`` / ``std`` as the exported spec records. The key
+    covers everything that changes the maps, so runs can share a folder.
     """
     with torch.inference_mode():
         shape = tuple(split.front(torch.zeros(1, 3, size, size, device=device)).shape[1:])
@@ -113,7 +112,6 @@ def build_cache(
     todo = [(str(f), views, size, seed) for f in files[cache.done :]]
     if not todo:
         return cache
-    phase = f"views-{name}"
     progress.report(phase, cache.done, len(files))
     chunk = 16
     ctx = mp.get_context("spawn" if torch.cuda.is_available() else "fork")
@@ -126,7 +124,7 @@ def build_cache(
                 batch = np.concatenate(pending)
                 with torch.inference_mode():
                     maps = torch.cat(
-                        [split.front(normalise(batch[i : i + 16], device)) for i in range(0, len(batch), 16)]
+                        [split.front(to_input(batch[i : i + 16], mean, std, device)) for i in range(0, len(batch), 16)]
                     )
                 cache.maps[done : done + len(pending)] = maps.reshape(len(pending), views, *shape).half().cpu().numpy()
                 done += len(pending)

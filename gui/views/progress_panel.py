@@ -7,18 +7,19 @@ import time
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QWidget
 
+from engine.progress import Phase
 from gui.format import human_duration
 from gui.signals import emit
 
 PHASE_NAMES = {
     "loading the model": "Loading the model",
-    "discover": "Finding images",
-    "hash": "Comparing bytes",
-    "embed": "Analysing images",
-    "search": "Finding similar pairs",
-    "group": "Grouping",
-    "trash": "Moving to the trash",
-    "move": "Moving files",
+    Phase.DISCOVER: "Finding images",
+    Phase.HASH: "Comparing bytes",
+    Phase.EMBED: "Analysing images",
+    Phase.SEARCH: "Finding similar pairs",
+    Phase.GROUP: "Grouping",
+    Phase.TRASH: "Moving to the trash",
+    Phase.MOVE: "Moving files",
 }
 MIN_ETA_SECONDS = 1.5  # no estimate until a phase has run this long: early rates are noise
 

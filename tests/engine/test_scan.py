@@ -12,7 +12,7 @@ from PIL import Image
 from engine import imaging
 from engine.model.inference import Embedder
 from engine.model.weights import load_spec
-from engine.progress import Cancelled, CancelToken, Progress
+from engine.progress import Cancelled, CancelToken, Phase, Progress
 from engine.scan import regroup, scan
 from engine.settings import ScanSettings
 from tests.conftest import generate_pixels, write_bomb_png
@@ -71,6 +71,14 @@ def test_scan_reports_every_bad_file_and_goes_on(library: Path, embedder: Embedd
     assert by_name["photo-copy.jpg"].exact_of is None  # the first path in sorted order stands for the copies
     assert by_name["photo.jpg"].exact_of == str(library / "photo-copy.jpg")
     assert (by_name["photo.jpg"].width, by_name["photo.jpg"].height) == (1024, 768)
+
+
+def test_a_scan_reports_each_phase_in_order(library: Path, embedder: Embedder) -> None:
+    seen: list[tuple[str, int, int]] = []
+    scan(ScanSettings(roots=(str(library),), use_cache=False), Progress(lambda *a: seen.append(a)), embedder=embedder)
+    phases = list(dict.fromkeys(phase for phase, _, _ in seen))
+    assert phases == [Phase.DISCOVER, Phase.HASH, Phase.EMBED, Phase.SEARCH, Phase.GROUP]
+    assert seen[-1][0] == Phase.GROUP and seen[-1][1] == seen[-1][2]  # grouping reports its end too
 
 
 def test_cancel_keeps_cache_consistent_and_next_scan_resumes(tmp_path: Path, embedder: Embedder) -> None:

@@ -25,7 +25,7 @@ from engine.learn.split_branch import SplitBranch
 from engine.learn.training import TrainConfig, train, train_step
 from engine.learn.views import split_val
 from engine.model.weights import Calibration
-from engine.progress import Cancelled, CancelToken, Progress
+from engine.progress import Cancelled, CancelToken, Phase, Progress
 
 TRAIN_DATA = Path("/work/shared/data/train")
 
@@ -185,7 +185,7 @@ def test_tiny_training_run_exports_resumes_and_cancels(tmp_path: Path) -> None:
     )
     seen: list[tuple[str, int, int]] = []
     first = train(cfg, Progress(lambda *a: seen.append(a)))
-    assert any(phase == "train" for phase, _, _ in seen)
+    assert any(phase == Phase.TRAINING for phase, _, _ in seen)
     assert len(first.history) == 1
     spec = load_spec(first.model_dir)
     verify_model_id(spec)
