@@ -8,14 +8,8 @@ The cache must never break a scan: a corrupt, foreign or outdated file is rename
 unwritable location falls back to an in-memory cache, and a database error later on is reported in
 ``warnings`` and ignored.
 
-Lookups send the keys through a temporary table and do one join per call. Measured on the 2-core development
-machine, 100,000 unchanged files: hashes 0.3 s, embeddings (256-d) 0.8-1.2 s, opening with its integrity check
-0.16 s, i.e. about 60,000 files/s. Reading the whole table and filtering in Python was a little faster when the
-cache holds only the scanned files (0.21 s vs 0.29 s for the hashes; ``IN (...)`` chunks 0.33 s), but its cost
-grows with every other folder ever scanned, the join's only with the request.
-
-Paths are stored as ``os.fsencode(path)`` BLOBs, so names that are not valid UTF-8 (lone surrogates in ``str``)
-round-trip exactly.
+Lookups join the keys through a temporary table: the cost grows with the request only (bench/RESULTS.md, "Cache
+lookups"). Paths are ``os.fsencode(path)`` BLOBs, so names that are not valid UTF-8 round-trip exactly.
 """
 
 from __future__ import annotations

@@ -30,28 +30,11 @@ def form_groups(
     Members are listed by score, highest first (ties by index); groups by reference index. Only groups of two
     or more are returned. Duplicate pairs keep their highest score.
     """
-    i = np.asarray(i, dtype=np.int64).ravel()
-    j = np.asarray(j, dtype=np.int64).ravel()
-    score = np.asarray(score, dtype=np.float64).ravel()
-    if not (len(i) == len(j) == len(score)):
-        raise ValueError("i, j and score must have the same length")
-    keep = (score >= threshold) & (i != j)
-    a, b, s = np.minimum(i, j)[keep], np.maximum(i, j)[keep], score[keep]
-    if len(a) and (a.min() < 0 or b.max() >= n):
-        raise ValueError(f"pair indices must lie in [0, {n})")
     conflicts = _conflicts(forbidden)
-    if conflicts:
-        key = a * n + b
-        bad = np.array(sorted(x * n + y for x, ys in conflicts.items() for y in ys if x < y), dtype=np.int64)
-        ok = ~np.isin(key, bad)
-        a, b, s = a[ok], b[ok], s[ok]
+    a, b, s = _edges(n, i, j, score, threshold, conflicts)
     if not len(a):
         return []
-    # one edge per pair, the best score; then both directions in CSR form
-    order = np.lexsort((-s, b, a))
-    a, b, s = a[order], b[order], s[order]
-    first = np.r_[True, (a[1:] != a[:-1]) | (b[1:] != b[:-1])]
-    a, b, s = a[first], b[first], s[first]
+    # both directions in CSR form
     src = np.r_[a, b]
     dst = np.r_[b, a]
     val = np.r_[s, s]
@@ -97,6 +80,33 @@ def form_groups(
         groups.append((ref, members))
     groups.sort(key=lambda g: g[0])
     return groups
+
+
+def _edges(
+    n: int, i: np.ndarray, j: np.ndarray, score: np.ndarray, threshold: float, conflicts: dict[int, set[int]]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The pairs at or above ``threshold`` as (low index, high index, score), one per pair with its best score,
+    without forbidden pairs and self-pairs; checks the indices."""
+    i = np.asarray(i, dtype=np.int64).ravel()
+    j = np.asarray(j, dtype=np.int64).ravel()
+    score = np.asarray(score, dtype=np.float64).ravel()
+    if not (len(i) == len(j) == len(score)):
+        raise ValueError("i, j and score must have the same length")
+    keep = (score >= threshold) & (i != j)
+    a, b, s = np.minimum(i, j)[keep], np.maximum(i, j)[keep], score[keep]
+    if len(a) and (a.min() < 0 or b.max() >= n):
+        raise ValueError(f"pair indices must lie in [0, {n})")
+    if conflicts:
+        key = a * n + b
+        bad = np.array(sorted(x * n + y for x, ys in conflicts.items() for y in ys if x < y), dtype=np.int64)
+        ok = ~np.isin(key, bad)
+        a, b, s = a[ok], b[ok], s[ok]
+    if not len(a):
+        return a, b, s
+    order = np.lexsort((-s, b, a))
+    a, b, s = a[order], b[order], s[order]
+    first = np.r_[True, (a[1:] != a[:-1]) | (b[1:] != b[:-1])]
+    return a[first], b[first], s[first]
 
 
 def _conflicts(forbidden: set[frozenset[int]] | None) -> dict[int, set[int]]:

@@ -8,35 +8,8 @@ Above EXACT_MAX_ROWS the search is approximate: a faiss inverted file (Euclidean
 nprobe 16) over fp16 codes, ``IndexIVFScalarQuantizer(QT_fp16)``. The distances of the pairs found are then
 recomputed exactly from the float32 vectors.
 
-Measured with a scratch script (not kept) on the 2-core development machine (AMD EPYC), which other jobs loaded
-unevenly (load 1 to 9): the IVFFlat and hnswlib rows ran at 6-9, the fp16 rows at 1-4, so compare CPU seconds.
-1,000,000 vectors, k=16; recall@16 of 20,000 queries against exact search; "near-dup" = share of true nearest
-neighbours within distance 0.5 that were found, on clustered data (70% unrelated, 30% in groups of 3 at distance
-~0.2, which is what duplicate embeddings look like):
-
-    index (1M vectors)                   data        wall s   CPU s   peak RSS   recall@16   near-dup
-    IVF fp16 4096 lists, nprobe 16       clustered 256  166     238    2.1 GB       0.09 *      0.9998
-    IVF fp16 4096 lists, nprobe 16       random 256     214      -     1.8 GB         -         -   (bench)
-    IVFFlat 4096 lists, nprobe 16        clustered 256  587     332    3.4 GB **    0.09 *      0.9998
-    IVFFlat 4096 lists, nprobe 16        random 256     508     317    3.4 GB **    0.05        -
-    IVFFlat 4096 lists, nprobe 16        random 128     275     182    1.5 GB       0.09        -
-    IVFFlat 2048 lists, nprobe 8         clustered 256  346     249    2.8 GB       0.08 *      0.993
-    hnswlib M=16 efC=64 ef=32            random 256    1193     850    2.4 GB       0.07        -
-    (* the 70% unrelated rows' "neighbours" are noise, so recall@16 means little there; the near-duplicates are
-    what a scan needs. ** before results were trimmed per row as they arrive. Peak RSS includes the 1 GB of
-    vectors; the 2 GB-ish figures include the measuring script's own arrays.)
-
-At 100,000 x 256 (clustered), HNSW was already slow here: faiss ``IndexHNSWFlat`` M=32 138 s and hnswlib M=16
-111 s against 35 s for IVF, with near-dup recall 0.994 / 1.000 / 1.000. Graph insertion is a chain of random
-memory accesses that two cores cannot hide; IVF spends its time in BLAS (the coarse quantiser) and in short
-contiguous scans. At 1M hnswlib took 20 minutes, twice the budget, for a recall on random data (the worst case:
-every point is about sqrt(2) from every other, so "neighbours" are noise) barely better than IVF's. A
-near-duplicate is almost always in its original's cell or one of the 16 nearest, so IVF finds 99.98% of them,
-which is what matters.
-
-fp16 codes instead of float32 (``IndexIVFFlat``) halve the index's memory and the bytes each
-query scans: at 250,000 clustered vectors search took 26 CPU s instead of 38 (8-bit codes: 28), with the same
-near-duplicate pair recall (0.99999); nprobe 8 would have cost 24 CPU s at a recall of 0.9997.
+Why IVF with fp16 codes (against IVFFlat, HNSW and hnswlib, at 100,000 to 1,000,000 vectors): the measurements
+are in bench/RESULTS.md, "Candidate search: choosing the index".
 """
 
 from __future__ import annotations

@@ -71,7 +71,8 @@ def replay_views(job: tuple[str, int, int, int, tuple[str, ...], tuple[str, ...]
 
 
 def family_views(job: tuple[str, int, int]) -> list[np.ndarray] | None:
-    """One copy of the photo per augmentation family (no format round trip), for :func:`rejected_families`."""
+    """One copy of the photo per augmentation family (no format round trip), for
+    :func:`engine.learn.finetune_data.find_rejected`."""
     from engine.learn.augment import FAMILIES, squash
 
     path, size, seed = job
