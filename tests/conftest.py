@@ -15,7 +15,8 @@ from PIL import Image
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = REPO_ROOT.parent / "shared" / "data"
-"""/work/shared/data beside the checkout: wallpapers/ is licence-clean; dev/ and train/ are ImageNet, read only."""
+"""``../shared/data`` beside the repository, the one place tests find the shared photos: the same from the main
+checkout, a worktree and CI's clean clone. wallpapers/ is licence-clean; dev/ and train/ are ImageNet, read only."""
 
 ImageMaker = Callable[..., Path]
 
@@ -73,20 +74,31 @@ def make_image(tmp_path: Path) -> ImageMaker:
     return make
 
 
+def shared_path(*parts: str) -> Path:
+    """A path under ``../shared/data``; a test that needs it fails (never skips) when it is missing, so a run
+    without the shared photos cannot pass by testing less."""
+    path = SHARED_DATA.joinpath(*parts)
+    if not path.exists():
+        pytest.fail(f"{path} not found: the tests read the shared photos from ../shared/data beside the repository")
+    return path
+
+
 @pytest.fixture(scope="session")
 def shared_data() -> Path:
-    if not SHARED_DATA.is_dir():
-        pytest.skip(f"shared data folder not found at {SHARED_DATA}")
-    return SHARED_DATA
+    return shared_path()
 
 
 @pytest.fixture(scope="session")
-def wallpapers(shared_data: Path) -> Path:
+def wallpapers() -> Path:
     """The licence-clean real photos (JPEG, PNG, WebP) with their manifest.csv."""
-    folder = shared_data / "wallpapers"
-    if not (folder / "images").is_dir():
-        pytest.skip(f"wallpapers not found at {folder}")
-    return folder
+    shared_path("wallpapers", "images")
+    return shared_path("wallpapers")
+
+
+@pytest.fixture(scope="session")
+def train_photos() -> Path:
+    """ImageNet validation photos for the tiny training runs (read only, never copied into the repository)."""
+    return shared_path("train")
 
 
 def png_chunk(kind: bytes, data: bytes) -> bytes:

@@ -13,16 +13,16 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-REPO = Path(__file__).resolve().parents[1]
-WALLPAPERS = REPO.parent / "shared" / "data" / "wallpapers" / "images"
+from tests.conftest import REPO_ROOT as REPO
+from tests.conftest import SHARED_DATA
+
+WALLPAPERS = SHARED_DATA / "wallpapers" / "images"
 PHOTO = WALLPAPERS / "lomiri-wallpapers-16.04" / "Dragonfly_by_Bolly.jpg"
 UNRELATED = [
     WALLPAPERS / "mate-backgrounds/mate/nature/LadyBird.jpg",
     WALLPAPERS / "lomiri-wallpapers-16.04/Bridge_by_Sander_Klootwijk.jpg",
     WALLPAPERS / "mate-backgrounds/mate/nature/Dune.jpg",
 ]
-
-pytestmark = pytest.mark.skipif(not PHOTO.is_file(), reason="shared wallpapers not found beside the repo")
 
 
 def run_cli(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
@@ -37,7 +37,7 @@ def run_cli(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
 
 
 @pytest.fixture(scope="module")
-def library(tmp_path_factory) -> Path:
+def library(tmp_path_factory, wallpapers: Path) -> Path:
     """A photo, a byte copy, a re-encode, a downscale, a crop, a rotated copy, unrelated photos, broken files."""
     root = tmp_path_factory.mktemp("library")
     (root / "trip").mkdir()

@@ -12,9 +12,9 @@ from PIL import Image
 
 from engine.labels import LabelStore
 from main import main
+from tests.conftest import SHARED_DATA
 
-WALLPAPERS = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "wallpapers" / "images"
-PHOTO = WALLPAPERS / "lomiri-wallpapers-16.04" / "Dragonfly_by_Bolly.jpg"
+PHOTO = SHARED_DATA / "wallpapers" / "images" / "lomiri-wallpapers-16.04" / "Dragonfly_by_Bolly.jpg"
 
 
 @pytest.fixture
@@ -91,8 +91,7 @@ def test_bad_pairs_fail_with_one_line_and_exit_2(capsys, files, tmp_path, args, 
     assert not (tmp_path / "doppel-data" / "labels.sqlite3").exists() or len(LabelStore()) == 0
 
 
-@pytest.mark.skipif(not PHOTO.is_file(), reason="shared wallpapers not found beside the repo")
-def test_scan_honours_cli_labels_unless_told_not_to(capsys, tmp_path) -> None:
+def test_scan_honours_cli_labels_unless_told_not_to(capsys, tmp_path, wallpapers) -> None:
     root = tmp_path / "lib"
     root.mkdir()
     shutil.copy(PHOTO, root / "photo.jpg")
@@ -115,8 +114,7 @@ def test_scan_honours_cli_labels_unless_told_not_to(capsys, tmp_path) -> None:
     assert code == 2 and "no label store" in err
 
 
-@pytest.mark.skipif(not PHOTO.is_file(), reason="shared wallpapers not found beside the repo")
-def test_scan_flags_groups_below_the_sure_level(capsys, tmp_path) -> None:
+def test_scan_flags_groups_below_the_sure_level(capsys, tmp_path, wallpapers) -> None:
     root = tmp_path / "lib"
     root.mkdir()
     shutil.copy(PHOTO, root / "photo.jpg")

@@ -218,10 +218,31 @@ def test_preferred_folder_wins_before_the_rules() -> None:
     assert pick_keeper(ms, ["resolution"], ["/nowhere"]) == "/photos/big.jpg"
 
 
-def test_every_declared_rule_is_accepted_and_unknown_is_rejected() -> None:
-    ms = [member("/a.jpg"), member("/b.jpg")]
+def test_every_declared_rule_picks_its_own_member_and_unknown_is_rejected() -> None:
+    """Each rule alone must choose a different member, so a rule that did nothing (or another rule's job) shows."""
+    day = 86_400 * 10**9
+    ms = [
+        member("/lib/Photos/2020/holiday/IMG_0001.jpg", size=700, mtime_ns=5 * day),  # the only path without copy marks
+        member("/lib/copy/cam.jpg", size=600, mtime_ns=4 * day, camera="Canon EOS 80D"),
+        member("/lib/backup/2020/holiday/big.jpg", 4000, 3000, size=800, mtime_ns=6 * day),
+        member("/lib/export/heavy.jpg", size=9000, mtime_ns=3 * day),
+        member("/lib/copy/2020/old.jpg", size=500, mtime_ns=1 * day),
+        member("/lib/copy/2020/new.jpg", size=400, mtime_ns=9 * day),
+        member("/copy/a.jpg", size=300, mtime_ns=2 * day),
+    ]
+    expected = {
+        "original_path": "/lib/Photos/2020/holiday/IMG_0001.jpg",
+        "camera": "/lib/copy/cam.jpg",
+        "resolution": "/lib/backup/2020/holiday/big.jpg",
+        "size": "/lib/export/heavy.jpg",
+        "oldest": "/lib/copy/2020/old.jpg",
+        "newest": "/lib/copy/2020/new.jpg",
+        "shortest_path": "/copy/a.jpg",
+    }
+    assert set(expected) == set(KEEP_RULES)  # a new rule needs its own case here
     for rule in KEEP_RULES:
-        assert pick_keeper(ms, [rule]) in {"/a.jpg", "/b.jpg"}
+        for order in (ms, ms[::-1]):  # not an accident of the input order
+            assert pick_keeper(order, [rule]) == expected[rule], rule
     with pytest.raises(ValueError, match="prettiest"):
         pick_keeper(ms, ["resolution", "prettiest"])
     with pytest.raises(ValueError):

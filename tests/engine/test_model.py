@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -11,10 +10,6 @@ import torch
 from PIL import Image
 
 from engine.model.weights import bundled_model_dir, file_digest, load_spec, verify_model_id
-
-WALLPAPERS = Path("/work/shared/data/wallpapers/images/lomiri-wallpapers-16.04")
-PHOTO = WALLPAPERS / "Dragonfly_by_Bolly.jpg"
-UNRELATED = (WALLPAPERS / "Wine_by_Jakkub_Mede.jpg", WALLPAPERS / "Bridge_by_Sander_Klootwijk.jpg")
 
 
 @pytest.fixture(scope="module")
@@ -63,12 +58,15 @@ def _score(spec, a: np.ndarray, b: np.ndarray) -> float:
     return spec.calibration.score(float(np.linalg.norm(a - b)))
 
 
-@pytest.mark.skipif(not PHOTO.exists(), reason="shared wallpapers not present")
-def test_copies_score_above_and_unrelated_photos_below_the_threshold(spec, embedder, tmp_path: Path) -> None:
+def test_copies_score_above_and_unrelated_photos_below_the_threshold(spec, embedder, wallpapers, tmp_path) -> None:
     from engine.imaging import load_for_model
 
+    folder = wallpapers / "images" / "lomiri-wallpapers-16.04"
+    photo = folder / "Dragonfly_by_Bolly.jpg"
+    unrelated = (folder / "Wine_by_Jakkub_Mede.jpg", folder / "Bridge_by_Sander_Klootwijk.jpg")
+
     size = spec.input_size
-    with Image.open(PHOTO) as im:
+    with Image.open(photo) as im:
         im = im.convert("RGB")
     w, h = im.size
     copies = {
@@ -82,7 +80,7 @@ def test_copies_score_above_and_unrelated_photos_below_the_threshold(spec, embed
         p = tmp_path / (name if "." in name else name + ".jpg")
         save(p)
         paths.append(p)
-    images = [load_for_model(str(p), size)[0] for p in [PHOTO, *paths, *UNRELATED]]
+    images = [load_for_model(str(p), size)[0] for p in [photo, *paths, *unrelated]]
     vec = embedder.embed_images(images)
     original, copy_vecs, others = vec[0], vec[1 : 1 + len(paths)], vec[1 + len(paths) :]
     for name, v in zip(copies, copy_vecs):

@@ -5,6 +5,7 @@ duplicates gets a model that agrees, the bundled weights stay untouched, and swi
 from __future__ import annotations
 
 import csv
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -12,9 +13,9 @@ import pytest
 from PIL import Image
 
 from engine.labels import LabelStore
-from engine.learn.finetune import finetune
-from engine.learn.finetune_data import split_holdout
-from engine.learn.finetune_types import FinetuneConfig, Outcome
+from engine.learn.finetune import finetune, not_worse
+from engine.learn.finetune_data import split_holdout, usable_pairs
+from engine.learn.finetune_types import FinetuneConfig, Outcome, Scores
 from engine.model import versions
 from engine.model.weights import ModelError, file_digest, load_spec
 from engine.progress import Cancelled, CancelToken, Progress
@@ -216,3 +217,24 @@ def test_cli_models_and_finetune_need_more(library, data_dir, tmp_path, capsys) 
     assert "* bundled" in capsys.readouterr().out
     assert main(["models", "use", "no-such-model"]) == 2
     assert main(["models", "use", "bundled"]) == 0
+
+
+# ------------------------------------------------------------------------------------------------ stages alone
+def test_usable_pairs_drop_missing_files_and_keep_the_last_label(tmp_path) -> None:
+    a, b, c = (tmp_path / n for n in ("a.jpg", "b.jpg", "c.jpg"))
+    a.write_bytes(b"a")
+    b.write_bytes(b"b")
+    pairs = [(str(a), str(b), True), (str(b), str(a), False), (str(a), str(c), True), (str(a), str(a), True)]
+    kept, dropped = usable_pairs(pairs)
+    assert kept == [(str(b), str(a), 0)] and dropped == 2
+
+
+def test_the_decision_rules() -> None:
+    cur = Scores(agreement=0.8, ap=0.9, pairs=20, threshold=0.5, model_id="cur", positives=10)
+    same = replace(cur, model_id="cand")
+    assert not_worse(cur, same, 0.95, 0.95)
+    assert not not_worse(cur, replace(same, agreement=0.75), 0.95, 0.95)  # agrees with fewer labels
+    assert not not_worse(cur, replace(same, ap=0.85), 0.95, 0.95)  # ranks the labels worse
+    assert not_worse(replace(cur, positives=2), replace(same, ap=0.5, positives=2), 0.95, 0.95)  # AP of 2 says nothing
+    assert not not_worse(cur, same, 0.95, 0.90)  # forgot library copies beyond the tolerance
+    assert not_worse(cur, same, 0.95, 0.90, replay_positives=50)  # ... unless the hold-out is too small to tell
