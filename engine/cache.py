@@ -22,7 +22,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from types import TracebackType
-from typing import Self
+from typing import Any, Self
 
 import numpy as np
 
@@ -31,6 +31,7 @@ from engine.results import FileEntry, ImageInfo
 SCHEMA_VERSION = 2  # 2: the searches table
 APP_MARKER = "doppel-cache"
 _VECTOR_DTYPE = np.dtype("<f4")  # explicit byte order: a cache copied between machines stays readable
+Row = tuple[object, ...]  # one row of an INSERT
 _BUSY_TIMEOUT_S = 10.0  # another Doppel process holding the write lock briefly is not an error
 
 _SCHEMA = """
@@ -266,7 +267,7 @@ class Cache:
             vectors = [np.frombuffer(b, dtype=_VECTOR_DTYPE).astype(np.float32) for b in blobs]
         return {os.fsdecode(r[0]): (ImageInfo(*r[2:]), v) for r, v in zip(rows, vectors)}
 
-    def _select(self, files: Sequence[FileEntry], sql: str, params: tuple = ()) -> list[tuple]:
+    def _select(self, files: Sequence[FileEntry], sql: str, params: Row = ()) -> list[tuple[Any, ...]]:
         if not files:
             return []
         keys = [(os.fsencode(f.path), f.size, f.mtime_ns) for f in files]
@@ -351,7 +352,7 @@ class Cache:
             ),
         )
 
-    def _write(self, sql: str, rows: list[tuple], *more: tuple[str, list[tuple]]) -> None:
+    def _write(self, sql: str, rows: Sequence[Row], *more: tuple[str, Sequence[Row]]) -> None:
         if not rows:
             return
         with self._lock:
@@ -372,7 +373,7 @@ class Cache:
             self._corrupt = True
 
 
-def _file_row(f: FileEntry, info: ImageInfo) -> tuple:
+def _file_row(f: FileEntry, info: ImageInfo) -> Row:
     return (
         os.fsencode(f.path),
         f.size,

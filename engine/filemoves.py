@@ -24,7 +24,7 @@ def temp_name(folder: str, tag: str) -> str:
     return os.path.join(folder, f"{TMP_PREFIX}{tag}.tmp")
 
 
-def free_name(path: str, taken: set[str] | frozenset = frozenset()) -> str:
+def free_name(path: str, taken: set[str] | frozenset[str] = frozenset()) -> str:
     """``path``, or ``name (1).jpg``, ``name (2).jpg``... for the first name neither on disk nor in ``taken``."""
     folder, name = os.path.split(path)
     stem, suffix = os.path.splitext(name)

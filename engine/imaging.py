@@ -17,6 +17,7 @@ import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
+from typing import cast
 
 import numpy as np
 from PIL import Image, ImageStat, UnidentifiedImageError
@@ -247,7 +248,7 @@ def _to_rgb(im: Image.Image) -> Image.Image:
 
 def _flatten(im: Image.Image) -> Image.Image:
     alpha = im.getchannel("A")
-    lo, hi = alpha.getextrema()
+    lo, hi = cast(tuple[int, int], alpha.getextrema())  # one band: (min, max)
     if lo == 255:
         return im.convert("RGB")
     out = Image.new("RGB", im.size, _WHITE)

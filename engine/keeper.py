@@ -126,7 +126,7 @@ def pick_keeper(
         raise ValueError("a group needs at least one member")
     folders = list(preferred_folders)
 
-    def key(m: Member) -> tuple:
+    def key(m: Member) -> tuple[float | int | str, ...]:
         parts: list[float | int] = []
         if folders:
             parts.append(next((n for n, f in enumerate(folders) if is_inside(m.path, f)), len(folders)))

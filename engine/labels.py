@@ -73,7 +73,7 @@ class LabelStore:
     leaves an empty store behind.
     """
 
-    def __init__(self, path: str | os.PathLike | None = None, create: bool = True) -> None:
+    def __init__(self, path: str | os.PathLike[str] | None = None, create: bool = True) -> None:
         self.path = Path(path) if path is not None else default_labels_path()
         if not create and not self.path.is_file():
             raise FileNotFoundError(f"no label store at {self.path}")
@@ -138,7 +138,7 @@ class LabelStore:
             ).fetchone()
         if row is None:
             raise FileNotFoundError(f"no such file: {path}")
-        return row[0]
+        return str(row[0])
 
     def pairs(self) -> list[LabelledPair]:
         with self._connect() as con:
@@ -149,7 +149,7 @@ class LabelStore:
 
     def __len__(self) -> int:
         with self._connect() as con:
-            return con.execute("SELECT COUNT(*) FROM labels").fetchone()[0]
+            return int(con.execute("SELECT COUNT(*) FROM labels").fetchone()[0])
 
     def match(self, sizes: Mapping[str, int], hashes: Mapping[str, str] | None = None) -> LabelMatches:
         """The labels among the files ``sizes`` names (path -> size), found by content, so renames keep them.
@@ -193,7 +193,7 @@ class LabelStore:
                         (dup if is_dup else not_dup).add(frozenset((a, b)))
         return LabelMatches(frozenset(dup), frozenset(not_dup))
 
-    def not_duplicate_pairs(self, paths: Iterable[str] | None = None) -> set[frozenset]:
+    def not_duplicate_pairs(self, paths: Iterable[str] | None = None) -> set[frozenset[str]]:
         """Pairs labelled "not a duplicate" among ``paths`` (see :meth:`match`); without ``paths``, the stored paths."""
         if paths is None:
             return {frozenset((p.path_a, p.path_b)) for p in self.pairs() if not p.is_duplicate}

@@ -10,7 +10,7 @@ member below that level is flagged uncertain for review instead. The GUI and the
 from __future__ import annotations
 
 import os
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, replace
 
 from engine.keeper import pick_keeper
@@ -57,7 +57,7 @@ def member_state(group: Group, marked: Collection[str], path: str) -> str:
     return MARKED if path in marked else UNMARKED
 
 
-def _age_key(members: Sequence[Member]):
+def _age_key(members: Sequence[Member]) -> Callable[[Member], tuple[object, ...]]:
     """Capture time when every member has one (ISO 8601 sorts as text), else the file modification time."""
     if all(m.capture_time for m in members):
         return lambda m: (m.capture_time, m.mtime_ns)

@@ -8,21 +8,23 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import TypeVar
 
 import platformdirs
 
 APP_NAME = "Doppel"
+P = TypeVar("P", str, os.PathLike[str])
 _portable_root: Path | None = None
 
 
-def set_portable(root: str | os.PathLike | None) -> None:
+def set_portable(root: str | os.PathLike[str] | None) -> None:
     global _portable_root
     _portable_root = Path(root) if root else None
 
 
-def _dir(env: str, sub: str, default) -> Path:
+def _dir(env: str, sub: str, default: Callable[..., str]) -> Path:
     override = os.environ.get(env)
     if override:
         p = Path(override)
@@ -72,6 +74,6 @@ def is_inside(path: str | os.PathLike[str], folder: str | os.PathLike[str]) -> b
     return p == f or p.startswith(f.rstrip(os.sep) + os.sep)
 
 
-def inside_any(path: str | os.PathLike[str], folders: Iterable[str | os.PathLike[str]]) -> str | None:
+def inside_any(path: str | os.PathLike[str], folders: Iterable[P]) -> P | None:
     """The first of ``folders`` that holds ``path`` (see :func:`is_inside`), or None."""
     return next((f for f in folders if is_inside(path, f)), None)

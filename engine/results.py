@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -133,11 +134,13 @@ class ScanResult:
     threshold: float
     model_id: str
     files_scanned: int
-    catalog: dict = field(default_factory=dict, compare=False)  # path -> Member (score 1.0) for every image
-    stats: dict = field(default_factory=dict, compare=False)
+    catalog: dict[str, Member] = field(
+        default_factory=dict, compare=False
+    )  # path -> Member (score 1.0) for every image
+    stats: dict[str, Any] = field(default_factory=dict, compare=False)
     # the user's labels found among the scanned files (frozensets of two paths); regroup applies them
-    duplicates: frozenset = frozenset()
-    not_duplicates: frozenset = frozenset()
+    duplicates: frozenset[frozenset[str]] = frozenset()
+    not_duplicates: frozenset[frozenset[str]] = frozenset()
     sure_threshold: float = 1.0  # auto-mark's sure level for this scan's model (engine.settings.sure_threshold_for)
 
 
@@ -149,7 +152,7 @@ class Outcome:
     ok: bool
     message: str = ""
     dest: str | None = None  # where a moved / trashed / restored file went (trash: only where it can be known)
-    record: dict | None = field(default=None, compare=False, repr=False)  # the done record, what Undo takes
+    record: dict[str, Any] | None = field(default=None, compare=False, repr=False)  # the done record, what Undo takes
 
 
 @dataclass
@@ -173,6 +176,6 @@ class ActionReport:
         return [(o.path, o.dest) for o in self.done if o.dest and self.action == "move"]
 
     @property
-    def undoable(self) -> list[dict]:
+    def undoable(self) -> list[dict[str, Any]]:
         """The done records Undo can act on (``engine.fileops.undo``)."""
         return [o.record for o in self.done if o.record is not None and not self.dry_run]

@@ -13,6 +13,7 @@ import time
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -26,6 +27,9 @@ from engine.progress import NULL_PROGRESS, Phase, Progress
 from engine.results import FileEntry, Group, ImageInfo, Member, PairScore, ScanResult, SkippedFile
 from engine.settings import ScanSettings, sure_threshold_for
 
+if TYPE_CHECKING:
+    from engine.model.inference import Embedder
+
 EXACT_ONLY_MODEL_ID = "exact-only"
 
 
@@ -36,12 +40,13 @@ def open_cache(settings: ScanSettings) -> Cache:
 
 
 def scan(
-    settings: ScanSettings, progress: Progress = NULL_PROGRESS, spec: ModelSpec | None = None, embedder=None
+    settings: ScanSettings,
+    progress: Progress = NULL_PROGRESS,
+    spec: ModelSpec | None = None,
+    embedder: Embedder | None = None,
 ) -> ScanResult:
     """Run a whole scan. Raises BadRootError / ModelError for unusable input, Cancelled when cancelled.
-
-    ``embedder`` lets a long-lived caller (the GUI, a benchmark) keep one network loaded across scans.
-    """
+    ``embedder`` lets a long-lived caller (the GUI, a benchmark) keep one network loaded across scans."""
     t0 = time.perf_counter()
     timings: dict[str, float] = {}
 
@@ -64,14 +69,14 @@ def scan(
         copy_of = {e.path: s[0].path for s in exact_sets for e in s[1:]}
         unique = [e for e in entries if e.path not in copy_of]
 
-        if settings.exact_only:
-            model_id, infos, vectors, failed = EXACT_ONLY_MODEL_ID, _exact_infos(exact_sets, cache), {}, {}
-            stats_embed = {"cached": 0, "decoded": 0}
-        else:
+        if not settings.exact_only:
             spec = spec or (embedder.spec if embedder is not None else load_spec(settings.model_path))
             verify_model_id(spec)
             model_id = spec.model_id
             infos, vectors, failed, stats_embed = _embed_all(unique, spec, settings, cache, progress, embedder)
+        else:
+            model_id, infos, vectors, failed = EXACT_ONLY_MODEL_ID, _exact_infos(exact_sets, cache), {}, {}
+            stats_embed = {"cached": 0, "decoded": 0}
         t = lap("embed", t)
         threshold, sure = _levels(settings, None if settings.exact_only else spec)
         min_score = min(settings.min_score if settings.min_score is not None else threshold, threshold)
@@ -221,8 +226,13 @@ def _exact_infos(exact_sets: list[list[FileEntry]], cache: Cache) -> dict[str, I
 
 
 def _embed_all(
-    unique: list[FileEntry], spec: ModelSpec, settings: ScanSettings, cache: Cache, progress: Progress, embedder
-) -> tuple[dict, dict, dict, dict]:
+    unique: list[FileEntry],
+    spec: ModelSpec,
+    settings: ScanSettings,
+    cache: Cache,
+    progress: Progress,
+    embedder: Embedder | None,
+) -> tuple[dict[str, ImageInfo], dict[str, np.ndarray], dict[FileEntry, str], dict[str, Any]]:
     cached = cache.get_embeddings(unique, spec.model_id)
     known_bad = cache.get_failures([e for e in unique if e.path not in cached])
     infos = {p: info for p, (info, _) in cached.items()}
@@ -272,8 +282,8 @@ def regroup(
     result: ScanResult,
     threshold: float,
     settings: ScanSettings | None = None,
-    not_duplicates: Iterable[frozenset] = (),
-    duplicates: Iterable[frozenset] = (),
+    not_duplicates: Iterable[frozenset[str]] = (),
+    duplicates: Iterable[frozenset[str]] = (),
 ) -> ScanResult:
     """Groups at ``threshold`` from the pairs a scan kept (pairs below its min_score are not known).
 
@@ -293,7 +303,7 @@ def regroup(
     forbidden = _rep_pairs([*settings.not_duplicates, *result.not_duplicates, *not_duplicates], rep_of, pos)
     joined = _rep_pairs([*result.duplicates, *duplicates], rep_of, pos) - forbidden
     rep_pairs = [(pos[p.a], pos[p.b], p.score) for p in result.pairs if p.a in pos and p.b in pos]
-    rep_pairs += [(*sorted(pair), 1.0) for pair in joined]
+    rep_pairs += [(a, b, 1.0) for a, b in map(sorted, joined)]
     i = np.array([p[0] for p in rep_pairs], dtype=np.int64)
     j = np.array([p[1] for p in rep_pairs], dtype=np.int64)
     s = np.array([p[2] for p in rep_pairs], dtype=np.float64)
@@ -320,7 +330,7 @@ def regroup(
 
 
 def _scores_within(
-    groups: list[list[Member]], pairs: Iterable[PairScore], duplicates: Iterable[frozenset]
+    groups: list[list[Member]], pairs: Iterable[PairScore], duplicates: Iterable[frozenset[str]]
 ) -> list[tuple[PairScore, ...]]:
     """Per group, the known scores between two of its members: the scan's pairs, and labelled duplicates at 1.0."""
     where = {m.path: n for n, ms in enumerate(groups) for m in ms}
@@ -338,7 +348,7 @@ def _scores_within(
     return [tuple(x) for x in out]
 
 
-def _rep_pairs(pairs: Iterable[frozenset], rep_of: dict[str, str], pos: dict[str, int]) -> set[frozenset[int]]:
+def _rep_pairs(pairs: Iterable[frozenset[str]], rep_of: dict[str, str], pos: dict[str, int]) -> set[frozenset[int]]:
     """Labelled path pairs as pairs of representative indices; pairs outside the catalog or inside one byte set go."""
     out: set[frozenset[int]] = set()
     for pair in pairs:

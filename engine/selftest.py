@@ -17,9 +17,12 @@ import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from engine import paths
+
+if TYPE_CHECKING:
+    from engine.model.weights import ModelSpec
 
 SAMPLES = "samples"
 
@@ -55,7 +58,7 @@ def run(out: TextIO, samples: Path | None = None, device: str = "auto") -> int:
     spec = load_spec()
     print(f"model: {spec.model_id} (threshold {spec.threshold})", file=out)
 
-    problems = []
+    problems: list[str] = []
     with _export_for_this_run(spec, out, problems):
         t0 = time.perf_counter()
         result = scan(ScanSettings(roots=(str(root),), use_cache=False, device=device), spec=spec)
@@ -101,7 +104,7 @@ def _runtime(backend: str) -> str:
 
 
 @contextmanager
-def _export_for_this_run(spec, out: TextIO, problems: list[str]) -> Iterator[None]:
+def _export_for_this_run(spec: ModelSpec, out: TextIO, problems: list[str]) -> Iterator[None]:
     """Use the shipped OpenVINO export (the frozen app must have one); from source, make one in a temporary folder
     when none exists, so the self-test still writes nothing."""
     from engine.model.backends import openvino_available

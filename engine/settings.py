@@ -53,7 +53,9 @@ class ScanSettings:
     keep_rules: tuple[str, ...] = DEFAULT_KEEP_RULES
     preferred_folders: tuple[str, ...] = ()  # a keeper in one of these wins before the rules apply
     exact_only: bool = False  # skip the model; byte-identical groups only
-    not_duplicates: frozenset = field(default_factory=frozenset)  # frozenset of frozenset({path_a, path_b})
+    not_duplicates: frozenset[frozenset[str]] = field(
+        default_factory=frozenset
+    )  # frozenset of frozenset({path_a, path_b})
     sure_threshold: float | None = None  # auto-mark marks only members this alike to the keeper; None: the model's
     use_labels: bool = True  # apply the user's "is / is not a duplicate" labels (engine.labels) to the groups
     labels_path: str | None = None  # None = the app's store in the data dir (or DOPPEL_DATA_DIR)

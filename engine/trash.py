@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Iterator
 from urllib.parse import unquote_to_bytes
 
 INFO_SUFFIX = b".trashinfo"
@@ -41,7 +42,7 @@ def _trash_dirs(path: bytes) -> list[tuple[bytes, bytes]]:
     return dirs
 
 
-def _candidates(trash: bytes, name: bytes):
+def _candidates(trash: bytes, name: bytes) -> Iterator[tuple[bytes, bytes]]:
     """The names send2trash may have given a file called ``name``: ``name``, ``stem 1.ext``, ``stem 2.ext``..."""
     stem, ext = os.path.splitext(name)
     files, info = os.path.join(trash, b"files"), os.path.join(trash, b"info")
@@ -65,7 +66,7 @@ def _info_path(info_path: bytes, topdir: bytes) -> bytes | None:
     return None
 
 
-def _entries(path: str):
+def _entries(path: str) -> Iterator[tuple[bytes, bytes]]:
     """(file in the trash, its .trashinfo) for every trash entry whose ``Path=`` is ``path``."""
     if not FREEDESKTOP:
         return

@@ -46,7 +46,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    return COMMANDS[args.command].run(args, parser)
+    code: int = COMMANDS[args.command].run(args, parser)
+    return code
 
 
 if __name__ == "__main__":

@@ -11,13 +11,14 @@ import os
 import signal
 import sys
 import time
+from types import FrameType
 
 from engine.cli.progressbar import ProgressBar
 from engine.progress import Cancelled, CancelToken, Progress
 from engine.runtime import DEVICES, quiet_openmp
 
 
-def add_parser(sub) -> None:
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser(
         "finetune",
         help="fine-tune the model on the pairs you labelled",
@@ -67,7 +68,7 @@ def run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     bar = ProgressBar()
     progress = Progress(bar, token)
 
-    def on_sigint(signum, frame) -> None:
+    def on_sigint(signum: int, frame: FrameType | None) -> None:
         if token.cancelled:
             raise KeyboardInterrupt
         token.cancel()
@@ -106,6 +107,7 @@ def run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         return 3
     if result.status is not Outcome.SAVED:
         return 1
+    assert result.spec is not None  # a saved version always has its spec
     if not args.no_activate:
         versions.use_version(result.spec.model_id)
         print(f"now using {result.spec.model_id}; `doppel models use bundled` switches back")

@@ -9,13 +9,14 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from typing import TextIO
 
 from engine.labels import LabelStore, LabelStoreError
 
 KINDS = {"same": True, "different": False}
 
 
-def add_parser(sub) -> None:
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser(
         "label",
         help="label two photos as the same or different; list or remove labels",
@@ -36,7 +37,7 @@ def add_parser(sub) -> None:
     rm.add_argument("path_b", metavar="PATH_B")
 
 
-def _say(text: str, out=None) -> None:
+def _say(text: str, out: TextIO | None = None) -> None:
     out = out or sys.stdout
     out.write(text.encode("utf-8", "surrogateescape").decode("utf-8", "replace") + "\n")
 

@@ -10,7 +10,7 @@ from engine.model import versions
 from engine.model.weights import ModelError, load_spec
 
 
-def add_parser(sub) -> None:
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser(
         "models",
         help="list model versions or choose the one to use",
@@ -24,7 +24,7 @@ def add_parser(sub) -> None:
     rm.add_argument("id", metavar="ID")
 
 
-def _fmt(x) -> str:
+def _fmt(x: float | None) -> str:
     return "-" if x is None or x != x else f"{x:.3f}"
 
 

@@ -9,7 +9,7 @@ import os
 import sys
 from collections.abc import Sequence
 from dataclasses import asdict
-from typing import TextIO
+from typing import Any, TextIO
 
 from engine.cli.progressbar import ProgressBar
 from engine.discovery import BadRootError
@@ -40,7 +40,7 @@ def _keep_rules(text: str) -> tuple[str, ...]:
     return rules
 
 
-def add_parser(sub) -> None:
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser(
         "scan",
         help="scan folders for duplicate and near-duplicate photos",
@@ -143,7 +143,7 @@ def run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     return 0
 
 
-def _open_out(path: str):
+def _open_out(path: str) -> TextIO:
     # surrogateescape writes non-UTF-8 file names back as the bytes they were on disk
     return open(path, "w", encoding="utf-8", errors="surrogateescape", newline="")
 
@@ -156,7 +156,7 @@ def write_pairs_csv(result: ScanResult, path: str) -> None:
             w.writerow([p.a, p.b, f"{p.score:.6f}"])
 
 
-def groups_document(result: ScanResult, roots: Sequence[str] = ()) -> dict:
+def groups_document(result: ScanResult, roots: Sequence[str] = ()) -> dict[str, Any]:
     """What ``--groups-json`` writes and ``apply`` reads back (``roots``: the scanned folders, absolute)."""
     return {
         "roots": [os.path.abspath(r) for r in roots],

@@ -9,13 +9,14 @@ import argparse
 import signal
 import sys
 import time
+from types import FrameType
 
 from engine.cli.progressbar import ProgressBar
 from engine.progress import Cancelled, CancelToken, Progress
 from engine.runtime import DEVICES, quiet_openmp
 
 
-def add_parser(sub) -> None:
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser(
         "train",
         help="train the Siamese model from a folder of photos",
@@ -75,7 +76,7 @@ def run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     token = CancelToken()
     bar = ProgressBar()
 
-    def on_sigint(signum, frame) -> None:
+    def on_sigint(signum: int, frame: FrameType | None) -> None:
         if token.cancelled:  # a second Ctrl-C: give up at once
             raise KeyboardInterrupt
         token.cancel()

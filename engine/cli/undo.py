@@ -8,7 +8,7 @@ from engine.cli.apply import say
 from engine.fileops import undo_last
 
 
-def add_parser(sub) -> None:
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     u = sub.add_parser(
         "undo",
         help="put back what the last apply (or the app's last file action) did",

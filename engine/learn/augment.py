@@ -41,7 +41,7 @@ _WORDS = (
 )
 
 
-def _font(size: int) -> ImageFont.ImageFont:
+def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
     for path in _FONT_PATHS:
         if os.path.exists(path):
             return ImageFont.truetype(path, size)
@@ -77,7 +77,9 @@ def downscale(im: Image.Image, rng: random.Random) -> Image.Image:
     w, h = im.size
     return im.resize(
         (max(8, round(w * f)), max(8, round(h * f))),
-        rng.choice([Image.LANCZOS, Image.BILINEAR, Image.NEAREST, Image.BICUBIC]),
+        rng.choice(
+            [Image.Resampling.LANCZOS, Image.Resampling.BILINEAR, Image.Resampling.NEAREST, Image.Resampling.BICUBIC]
+        ),
     )
 
 
@@ -85,11 +87,13 @@ def aspect(im: Image.Image, rng: random.Random) -> Image.Image:
     """Squash or stretch one axis (a resize that ignored the aspect ratio)."""
     f = rng.uniform(0.55, 0.9)
     w, h = im.size
-    return im.resize((max(8, round(w * f)), h) if rng.random() < 0.5 else (w, max(8, round(h * f))), Image.LANCZOS)
+    return im.resize(
+        (max(8, round(w * f)), h) if rng.random() < 0.5 else (w, max(8, round(h * f))), Image.Resampling.LANCZOS
+    )
 
 
 def rotate90(im: Image.Image, rng: random.Random) -> Image.Image:
-    return im.transpose(rng.choice([Image.ROTATE_90, Image.ROTATE_180, Image.ROTATE_270]))
+    return im.transpose(rng.choice([Image.Transpose.ROTATE_90, Image.Transpose.ROTATE_180, Image.Transpose.ROTATE_270]))
 
 
 def mirror(im: Image.Image, rng: random.Random) -> Image.Image:
@@ -112,11 +116,11 @@ def small_rotation(im: Image.Image, rng: random.Random) -> Image.Image:
     deg = rng.uniform(1.0, 10.0) * rng.choice([-1, 1])
     w, h = im.size
     if rng.random() < 0.7:
-        r = im.rotate(deg, resample=Image.BICUBIC, expand=True)
+        r = im.rotate(deg, resample=Image.Resampling.BICUBIC, expand=True)
         wr, hr = _inscribed(w, h, math.radians(deg))
         W, H = r.size
         return r.crop((round((W - wr) / 2), round((H - hr) / 2), round((W + wr) / 2), round((H + hr) / 2)))
-    return im.rotate(deg, resample=Image.BICUBIC, expand=rng.random() < 0.5, fillcolor=_random_colour(rng))
+    return im.rotate(deg, resample=Image.Resampling.BICUBIC, expand=rng.random() < 0.5, fillcolor=_random_colour(rng))
 
 
 # ------------------------------------------------------------------------------------------------ colour
@@ -150,8 +154,8 @@ def blur(im: Image.Image, rng: random.Random) -> Image.Image:
 def noise(im: Image.Image, rng: random.Random) -> Image.Image:
     a = np.asarray(im, dtype=np.float32)
     g = np.random.default_rng(rng.randrange(1 << 30))
-    a = a + g.normal(0.0, rng.uniform(3.0, 15.0), a.shape)
-    return Image.fromarray(np.clip(a, 0, 255).astype(np.uint8))
+    noisy = a + g.normal(0.0, rng.uniform(3.0, 15.0), a.shape)
+    return Image.fromarray(np.clip(noisy, 0, 255).astype(np.uint8))
 
 
 def sharpen(im: Image.Image, rng: random.Random) -> Image.Image:
@@ -186,8 +190,8 @@ def text_overlay(im: Image.Image, rng: random.Random) -> Image.Image:
     text = rng.choice(_WORDS)
     f = _font(size)
     tw, th = draw.textbbox((0, 0), text, font=f)[2:]
-    x = rng.randint(0, max(0, w - tw))
-    y = rng.randint(0, max(0, h - th))
+    x = rng.randint(0, max(0, w - int(tw)))  # whole pixels for a TrueType font; the stubs say float
+    y = rng.randint(0, max(0, h - int(th)))
     alpha = rng.randint(70, 150) if watermark else 255
     col = _random_colour(rng)
     if not watermark and rng.random() < 0.5:
@@ -201,7 +205,7 @@ def screenshot(im: Image.Image, rng: random.Random) -> Image.Image:
     w, h = im.size
     scale = rng.uniform(0.55, 0.85)
     pw, ph = max(8, round(w * scale)), max(8, round(h * scale))
-    photo = im.resize((pw, ph), Image.BILINEAR)
+    photo = im.resize((pw, ph), Image.Resampling.BILINEAR)
     W, H = max(w, pw + 16), max(h, ph + 24)
     bg = rng.choice([(255, 255, 255), (240, 240, 240), (30, 30, 30), (0, 0, 0), (45, 45, 60)])
     canvas = Image.new("RGB", (W, H), bg)
@@ -236,7 +240,7 @@ def encode(im: Image.Image, rng: random.Random, fmt: str | None = None) -> Image
         pillow_heif.register_heif_opener()
         im.save(buf, "HEIF", quality=rng.randint(40, 90))
     elif fmt == "GIF":
-        im.convert("P", palette=Image.ADAPTIVE, colors=rng.choice([64, 128, 256])).save(buf, "GIF")
+        im.convert("P", palette=Image.Palette.ADAPTIVE, colors=rng.choice([64, 128, 256])).save(buf, "GIF")
     else:
         raise ValueError(f"unknown format {fmt}")
     buf.seek(0)
@@ -269,7 +273,7 @@ def random_base_aspect(im: Image.Image, rng: random.Random) -> Image.Image:
     """Training photos are square (squashed); give them a camera-like shape so framing behaves realistically."""
     w, h = im.size
     r = rng.choice([1.0, 4 / 3, 3 / 2, 16 / 9, 3 / 4, 2 / 3])
-    return im if r == 1.0 else im.resize((round(w * r), h) if r > 1 else (w, round(h / r)), Image.BILINEAR)
+    return im if r == 1.0 else im.resize((round(w * r), h) if r > 1 else (w, round(h / r)), Image.Resampling.BILINEAR)
 
 
 def random_view(
@@ -293,4 +297,4 @@ def random_view(
 
 def squash(im: Image.Image, size: int) -> np.ndarray:
     """What inference sees: the whole image squashed to size x size, bilinear (as engine.imaging does)."""
-    return np.asarray(_rgb(im).resize((size, size), Image.BILINEAR), dtype=np.uint8)
+    return np.asarray(_rgb(im).resize((size, size), Image.Resampling.BILINEAR), dtype=np.uint8)

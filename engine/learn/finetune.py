@@ -62,7 +62,7 @@ from engine.learn.finetune_parts import SplitModel, clean_image, scores_of
 from engine.learn.finetune_train import calibrate, train_candidate
 from engine.learn.finetune_types import FinetuneConfig, FinetuneResult, Outcome, Scores
 from engine.learn.losses import EUCLIDEAN
-from engine.model.weights import Calibration, ModelSpec, load_spec
+from engine.model.weights import Calibration, ModelError, ModelSpec, load_spec
 from engine.progress import NULL_PROGRESS, Phase, Progress
 from engine.runtime import select_device
 
@@ -157,7 +157,12 @@ def _current_distances(
     from engine.model.inference import Embedder
 
     rows = sorted(set(ha.tolist()) | set(hb.tolist()))
-    imgs = [clean_image(paths[r], current.input_size) for r in rows]
+    imgs = []
+    for r in rows:
+        im = clean_image(paths[r], current.input_size)
+        if im is None:  # it was read a moment ago
+            raise ModelError(f"cannot read {paths[r]} any more: fine-tuning needs every labelled photo it started with")
+        imgs.append(im)
     emb = Embedder(current, str(model.device.type)).embed_images(imgs)
     local = {r: i for i, r in enumerate(rows)}
     e = torch.from_numpy(emb)

@@ -13,9 +13,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import numpy as np
 import torch
 from torch import nn
 from torch.nn import functional as F
+
+Index = torch.Tensor | np.ndarray
+"""Row numbers into the embeddings: a tensor, or a numpy array of integers."""
 
 
 # ================================================================================================ distances
@@ -31,7 +35,7 @@ class Distance:
         d2 = (sq[:, None] + sq[None, :] - 2 * x @ x.T).clamp_min(0)
         return d2 if self.squared else d2.clamp_min(1e-12).sqrt()
 
-    def pairs(self, x: torch.Tensor, a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+    def pairs(self, x: torch.Tensor, a: Index, b: Index) -> torch.Tensor:
         """Distances between rows ``a[k]`` and ``b[k]`` of ``x``, without the N x N matrix."""
         d2 = (x[a] - x[b]).pow(2).sum(1)
         return d2 if self.squared else d2.clamp_min(1e-12).sqrt()
@@ -51,9 +55,8 @@ def squared_euclidean(x: torch.Tensor) -> torch.Tensor:
 
 
 # ================================================================================================ index tuples
-def _index(x: torch.Tensor | object, device: torch.device | None = None) -> torch.Tensor:
-    t = x if isinstance(x, torch.Tensor) else torch.as_tensor(x, dtype=torch.int64)
-    return t.to(device) if device is not None else t
+def _index(x: Index | list[int]) -> torch.Tensor:
+    return x if isinstance(x, torch.Tensor) else torch.as_tensor(x, dtype=torch.int64)
 
 
 @dataclass(frozen=True)
@@ -66,7 +69,7 @@ class Pairs:
     neg_b: torch.Tensor
 
     @classmethod
-    def labelled(cls, a: object, b: object, same: object) -> Pairs:
+    def labelled(cls, a: Index | list[int], b: Index | list[int], same: Index | list[int]) -> Pairs:
         """From row arrays and a 0/1 "is a duplicate" flag per pair, keeping each class in the given order."""
         a_t, b_t = _index(a), _index(b)
         s = torch.as_tensor(same).to(torch.bool)

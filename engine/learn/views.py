@@ -45,9 +45,8 @@ def make_views(job: tuple[str, int, int, int]) -> tuple[np.ndarray, list[str]]:
     from engine.learn.augment import random_base_aspect, random_view, squash
 
     path, n_views, size, seed = job
-    with Image.open(path) as im:
-        im.load()
-        im = im.convert("RGB")
+    with Image.open(path) as f:
+        im = f.convert("RGB")
     out = np.empty((n_views, size, size, 3), np.uint8)
     names = ["clean"]
     out[0] = squash(im, size)

@@ -19,7 +19,7 @@ from engine.model.weights import ModelError
 # (openvino-telemetry assumes consent when no opt-out file exists) and writes ~/intel/. A photo app sends nothing
 # anywhere: a None entry makes "import openvino_telemetry" fail, and OpenVINO (and NNCF) use their own stubs.
 # Every engine module that imports openvino imports this one first.
-sys.modules.setdefault("openvino_telemetry", None)
+sys.modules.setdefault("openvino_telemetry", None)  # type: ignore[arg-type]  # None: the import fails
 
 BACKENDS = ("auto", "torch", "openvino")
 TORCH, OPENVINO = "torch", "openvino"

@@ -25,6 +25,7 @@ import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -32,6 +33,9 @@ from engine.model import backends  # noqa: F401  (first: keeps OpenVINO's teleme
 from engine.model.transforms import to_input
 from engine.model.weights import ModelError, ModelSpec, build_network, file_digest
 from engine.paths import cache_dir
+
+if TYPE_CHECKING:
+    import torch
 
 EXPORT_DIR = "openvino"
 XML = "model.xml"
@@ -107,7 +111,7 @@ def ensure_export(spec: ModelSpec) -> ExportedModel:
     return find_export(spec) or export_model(spec, export_dirs(spec)[-1])
 
 
-def verify_rt_info(model, spec: ModelSpec) -> None:
+def verify_rt_info(model: Any, spec: ModelSpec) -> None:
     """The IR itself must name the model id it was made from (an ``openvino.Model``, after ``read_model``)."""
     key = [RT_KEY, "model_id"]
     found = model.get_rt_info(key).astype(str) if model.has_rt_info(key) else None
@@ -128,7 +132,7 @@ def check_batch(spec: ModelSpec, n: int = 8) -> np.ndarray:
     return out
 
 
-def torch_outputs(net, spec: ModelSpec, batch: np.ndarray) -> list[np.ndarray]:
+def torch_outputs(net: torch.nn.Module, spec: ModelSpec, batch: np.ndarray) -> list[np.ndarray]:
     """The reference: the network on the batch normalised as the torch backend does, every output flattened."""
     import torch
 
@@ -138,7 +142,7 @@ def torch_outputs(net, spec: ModelSpec, batch: np.ndarray) -> list[np.ndarray]:
     return [t.float().cpu().numpy() for t in items]
 
 
-def max_difference(compiled, reference: list[np.ndarray], batch: np.ndarray) -> float:
+def max_difference(compiled: Any, reference: list[np.ndarray], batch: np.ndarray) -> float:
     """Largest absolute difference between a compiled OpenVINO model's outputs and torch's."""
     result = compiled.create_infer_request().infer({0: batch})
     outs = [result[o] for o in compiled.outputs]
@@ -147,7 +151,7 @@ def max_difference(compiled, reference: list[np.ndarray], batch: np.ndarray) -> 
     return max(float(np.abs(a - b).max()) if a.shape == b.shape else float("inf") for a, b in zip(outs, reference))
 
 
-def _convert(net, spec: ModelSpec):
+def _convert(net: torch.nn.Module, spec: ModelSpec) -> Any:
     import openvino as ov
     import torch
     from openvino.preprocess import PrePostProcessor
@@ -168,7 +172,7 @@ def _convert(net, spec: ModelSpec):
     return model
 
 
-def compile_cpu(model, threads: int = 0, streams: int = 1):
+def compile_cpu(model: Any, threads: int = 0, streams: int = 1) -> Any:
     """Compile for the CPU in full f32 (never the bf16 OpenVINO would pick on AMX CPUs: vectors must match torch)."""
     import openvino as ov
 
@@ -182,7 +186,7 @@ def compile_cpu(model, threads: int = 0, streams: int = 1):
     return ov.Core().compile_model(model, "CPU", config)
 
 
-def export_model(spec: ModelSpec, out_dir: str | os.PathLike, net=None) -> ExportedModel:
+def export_model(spec: ModelSpec, out_dir: str | os.PathLike[str], net: torch.nn.Module | None = None) -> ExportedModel:
     """Export ``spec``'s network into ``out_dir`` (replacing what is there), checked against torch first."""
     try:
         import openvino as ov

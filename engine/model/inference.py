@@ -6,6 +6,7 @@ import os
 from collections import deque
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 
@@ -16,6 +17,12 @@ from engine.model.weights import ModelSpec, build_network
 from engine.progress import NULL_PROGRESS, Phase, Progress
 from engine.results import FileEntry, ImageInfo
 from engine.runtime import select_device
+
+if TYPE_CHECKING:
+    import torch
+    from PIL import Image
+
+    from engine.model.openvino_backend import OpenVINOBackend
 
 
 class Embedder:
@@ -28,7 +35,9 @@ class Embedder:
 
     def __init__(self, spec: ModelSpec, device: str = "auto", backend: str = "auto", threads: int = 0) -> None:
         self.spec = spec
-        self.backend, self.note, self.runner = TORCH, "", None
+        self.device: torch.device | str = "cpu"  # a torch device, or OpenVINO's device name
+        self.runner: OpenVINOBackend | None = None
+        self.backend, self.note = TORCH, ""
         choice = choose_backend(backend, device)
         if choice == ASK_TORCH:
             choice = TORCH if select_device(device).type != "cpu" else OPENVINO
@@ -53,23 +62,24 @@ class Embedder:
         spec = self.spec
         self.device = select_device(device)
         # channels_last: depthwise convolutions run 1.5x faster in NHWC on the CPU (and no slower on CUDA)
-        self.net = build_network(spec).to(self.device, memory_format=torch.channels_last)
+        self.net = build_network(spec).to(self.device).to(memory_format=torch.channels_last)
 
-    def preprocess(self, images: Sequence) -> torch.Tensor:  # noqa: F821
+    def preprocess(self, images: Sequence[Image.Image | np.ndarray]) -> torch.Tensor:
         batch = np.stack([np.asarray(im, dtype=np.uint8) for im in images])  # N, H, W, 3
         return to_input(batch, self.spec.mean, self.spec.std, self.device)
 
-    def embed_images(self, images: Sequence) -> np.ndarray:
+    def embed_images(self, images: Sequence[Image.Image | np.ndarray]) -> np.ndarray:
         """RGB images of input_size x input_size -> (N, dim) float32 unit vectors."""
         if not images:
             return np.zeros((0, self.spec.dim), dtype=np.float32)
         if self.runner is not None:
-            return self.runner.embed_images(images)
+            return cast(np.ndarray, self.runner.embed_images(images))  # one output: the embedding
         import torch
 
         with torch.inference_mode():
             z = self.net(self.preprocess(images))
-        return z.float().cpu().numpy()
+        out: np.ndarray = z.float().cpu().numpy()
+        return out
 
     def embed_files(
         self,
@@ -78,7 +88,7 @@ class Embedder:
         batch_size: int = 32,
         workers: int = 0,
         phase: str = Phase.EMBED,
-    ) -> Iterator[tuple[list, list]]:
+    ) -> Iterator[tuple[list[tuple[FileEntry, ImageInfo, np.ndarray]], list[tuple[FileEntry, str]]]]:
         """Yield per batch ``(done, failed)``: ``[(entry, info, vector)]`` and ``[(entry, reason)]``.
 
         Decoding runs on a thread pool (Pillow releases the GIL while decoding) one batch ahead of inference,
@@ -93,7 +103,7 @@ class Embedder:
         progress.report(phase, 0, total)
         # Not a ``with`` block: leaving one waits for every queued decode, and a cancel must return at once.
         pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="doppel-decode")
-        pending: deque[tuple[FileEntry, Future]] = deque()
+        pending: deque[tuple[FileEntry, Future[Any]]] = deque()
         it = iter(entries)
         limit = batch_size * 2  # decoded or decoding images held: this batch and the next
 
@@ -107,7 +117,7 @@ class Embedder:
         try:
             fill(0)
             while pending:
-                images: list = []
+                images: list[Image.Image] = []
                 ok: list[tuple[FileEntry, ImageInfo]] = []
                 failed: list[tuple[FileEntry, str]] = []
                 while pending and len(images) < batch_size:
@@ -123,7 +133,12 @@ class Embedder:
             pool.shutdown(wait=False, cancel_futures=True)
 
 
-def _take(item: tuple[FileEntry, Future], images: list, ok: list, failed: list) -> None:
+def _take(
+    item: tuple[FileEntry, Future[tuple[Image.Image, ImageInfo]]],
+    images: list[Image.Image],
+    ok: list[tuple[FileEntry, ImageInfo]],
+    failed: list[tuple[FileEntry, str]],
+) -> None:
     """File one finished decode; a function, so no local keeps the last image alive past its batch."""
     entry, fut = item
     try:

@@ -60,7 +60,7 @@ class MBConvBlock(nn.Module):
             y = F.relu6(self._bn0(self._expand_conv(y)))
         y = F.relu6(self._bn1(self._depthwise_conv(y)))
         y = self._bn2(self._project_conv(y))
-        return y + x if self.residual else y
+        return y + x if self.residual else y  # type: ignore[no-any-return]  # nn.Module calls are untyped
 
 
 class EfficientNetLite0(nn.Module):
@@ -99,7 +99,7 @@ class ProjectionHead(nn.Module):
         self.fc2 = nn.Linear(hidden, out_dim)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.fc2(F.relu(self.fc1(x)))
+        return self.fc2(F.relu(self.fc1(x)))  # type: ignore[no-any-return]
 
 
 class SiameseBranch(nn.Module):

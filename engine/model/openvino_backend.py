@@ -9,11 +9,15 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from engine.model import export
 from engine.model.weights import ModelSpec
+
+if TYPE_CHECKING:
+    from PIL import Image
 
 
 class OpenVINOBackend:
@@ -22,7 +26,7 @@ class OpenVINOBackend:
     name = "openvino"
     device = "cpu"
 
-    def __init__(self, spec: ModelSpec, xml: str | os.PathLike | None = None, threads: int = 0) -> None:
+    def __init__(self, spec: ModelSpec, xml: str | os.PathLike[str] | None = None, threads: int = 0) -> None:
         import openvino as ov
 
         self.spec = spec
@@ -36,7 +40,7 @@ class OpenVINOBackend:
         self.request = self.compiled.create_infer_request()
         self.version = ov.get_version().split("-")[0]
 
-    def embed_images(self, images: Sequence) -> np.ndarray:
+    def embed_images(self, images: Sequence[Image.Image | np.ndarray]) -> np.ndarray | tuple[np.ndarray, ...]:
         """RGB images of the model's input size -> (N, dim) float32; a tuple of arrays for several outputs."""
         batch = np.stack([np.asarray(im, dtype=np.uint8) for im in images])
         result = self.request.infer({0: batch})

@@ -23,7 +23,7 @@ def calibration_images(files: Sequence[str | Path], spec: ModelSpec, count: int 
 
     pool = list(files)
     random.Random(seed).shuffle(pool)
-    out = []
+    out: list[np.ndarray] = []
     for f in pool:
         if len(out) >= count:
             break

@@ -10,7 +10,7 @@ if TYPE_CHECKING:
     import torch
 
 
-def to_input(images: np.ndarray, mean: float, std: float, device: torch.device) -> torch.Tensor:
+def to_input(images: np.ndarray, mean: float, std: float, device: torch.device | str) -> torch.Tensor:
     """(N, H, W, 3) uint8 -> (N, 3, H, W) float32 ``(pixel - mean) / std`` on ``device``, channels_last.
 
     The uint8 batch travels to the device (4x lighter than floats); its NHWC memory viewed as NCHW is already

