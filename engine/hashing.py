@@ -15,6 +15,7 @@ from typing import Protocol
 
 from engine.progress import NULL_PROGRESS, Cancelled, Phase, Progress
 from engine.results import FileEntry, SkippedFile, os_error_reason
+from engine.userfiles import open_regular
 
 CHUNK = 1 << 20
 PARTIAL = 64 * 1024
@@ -38,7 +39,7 @@ class HashCache(Protocol):
 def content_hash(path: str) -> str:
     """blake2b-128 of the whole file: collisions are not a practical concern, and it is faster than sha256."""
     h = hashlib.blake2b(digest_size=DIGEST_SIZE)
-    with open(path, "rb") as fh:
+    with open_regular(path) as fh:  # a FIFO swapped in after discovery must not block the scan
         while chunk := fh.read(CHUNK):
             h.update(chunk)
     return h.hexdigest()
@@ -48,7 +49,7 @@ def _partial_hash(path: str, size: int) -> str:
     """Size plus first and last 64 KiB: tells apart nearly all same-size photos for 128 KiB of reading."""
     h = hashlib.blake2b(digest_size=DIGEST_SIZE)
     h.update(size.to_bytes(8, "little"))
-    with open(path, "rb") as fh:
+    with open_regular(path) as fh:
         h.update(fh.read(PARTIAL))
         fh.seek(max(PARTIAL, size - PARTIAL))
         h.update(fh.read(PARTIAL))

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import errno
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
+
+from engine.userfiles import NotRegularFileError
 
 
 @dataclass(frozen=True)
@@ -38,6 +41,7 @@ class SkippedFile:
 
 REASON_PERMISSION = "permission denied"
 REASON_VANISHED = "file vanished during the scan"
+REASON_TOO_LONG = "path longer than the system allows (File name too long)"
 
 
 def os_error_reason(exc: OSError) -> str:
@@ -48,6 +52,10 @@ def os_error_reason(exc: OSError) -> str:
         return REASON_PERMISSION
     if isinstance(exc, IsADirectoryError):
         return "not a file"
+    if isinstance(exc, NotRegularFileError):  # a FIFO, socket, device or folder: say which
+        return exc.strerror or "not a regular file"
+    if exc.errno == errno.ENAMETOOLONG:
+        return REASON_TOO_LONG
     return f"cannot read: {exc.strerror or exc}"
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import struct
+import threading
 import zlib
 from collections.abc import Callable
 from pathlib import Path
@@ -143,3 +144,29 @@ def pytest_collection_modifyitems(config, items) -> None:
         skip = pytest.mark.skip(reason="needs a CUDA GPU (run bench/gpu_check.sh on the GPU machine)")
         for item in gpu_items:
             item.add_marker(skip)
+
+
+def finishes(fn: Callable[[], Any], timeout: float = 10.0) -> Any:
+    """Run ``fn`` on a daemon thread and return its result or the exception it raised; fail if it is still blocked
+    after ``timeout`` seconds (a FIFO opened for reading waits for a writer forever)."""
+    box: list = []
+
+    def run() -> None:
+        try:
+            box.append(fn())
+        except BaseException as exc:  # noqa: BLE001 - handed back to the test
+            box.append(exc)
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    thread.join(timeout)
+    assert not thread.is_alive(), "blocked"
+    return box[0]
+
+
+def unblock(fifo: Path) -> None:
+    """Give a reader stuck in open() on ``fifo`` a writer, so a failing test leaves no thread hanging."""
+    try:
+        os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
+    except OSError:
+        pass

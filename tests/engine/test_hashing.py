@@ -12,6 +12,7 @@ from engine import hashing
 from engine.hashing import PARTIAL, content_hash, find_exact_duplicates
 from engine.progress import Cancelled, CancelToken, Progress
 from engine.results import FileEntry, SkippedFile
+from tests.conftest import finishes, unblock
 
 
 def entry(path: Path) -> FileEntry:
@@ -35,14 +36,15 @@ def paths(groups: list[list[FileEntry]], root: Path) -> list[list[str]]:
 
 @pytest.fixture
 def count_opens(monkeypatch) -> Counter:
-    """Counts the files hashing opens, by path (the module's open(), so pytest's own reads are not counted)."""
+    """Counts the files hashing opens, by path (the module's opener, so pytest's own reads are not counted)."""
     opened: Counter = Counter()
+    real_open = hashing.open_regular
 
-    def counting_open(file, *args, **kwargs):
+    def counting_open(file):
         opened[os.fspath(file)] += 1
-        return open(file, *args, **kwargs)
+        return real_open(file)
 
-    monkeypatch.setattr(hashing, "open", counting_open, raising=False)
+    monkeypatch.setattr(hashing, "open_regular", counting_open)
     return opened
 
 
@@ -139,12 +141,14 @@ def test_read_errors_are_skipped_with_reasons(tmp_path: Path, monkeypatch) -> No
     gone, locked = write(tmp_path / "gone.jpg", data), write(tmp_path / "locked.jpg", data)
     os.remove(gone.path)
 
-    def guarded_open(file, *args, **kwargs):
+    real_open = hashing.open_regular
+
+    def guarded_open(file):
         if os.fspath(file) == locked.path:
             raise PermissionError(13, "Permission denied", file)
-        return open(file, *args, **kwargs)
+        return real_open(file)
 
-    monkeypatch.setattr(hashing, "open", guarded_open, raising=False)
+    monkeypatch.setattr(hashing, "open_regular", guarded_open)
     groups, hashes, skipped = find_exact_duplicates([a, b, gone, locked])
     assert paths(groups, tmp_path) == [["a.jpg", "b.jpg"]]
     assert skipped == [
@@ -181,3 +185,17 @@ def test_real_wallpaper_copy_found(wallpapers: Path, tmp_path: Path) -> None:
     copy.write_bytes(originals[1].read_bytes())
     groups, _, _ = find_exact_duplicates([entry(p) for p in originals] + [entry(copy)])
     assert [[e.path for e in g] for g in groups] == [sorted([str(originals[1]), str(copy)])]
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs FIFOs")
+def test_a_file_swapped_for_a_fifo_after_discovery_is_skipped_not_waited_on(tmp_path: Path) -> None:
+    data = blob(10_000, 1)
+    a, b, c = (write(tmp_path / f"{n}.jpg", data) for n in "abc")
+    os.remove(b.path)
+    os.mkfifo(b.path)  # same name and listed size; open() would wait for a writer forever
+    try:
+        groups, _, skipped = finishes(lambda: find_exact_duplicates([a, b, c]))
+    finally:
+        unblock(Path(b.path))
+    assert paths(groups, tmp_path) == [["a.jpg", "c.jpg"]]
+    assert skipped == [SkippedFile(b.path, "not a regular file: a named pipe (FIFO)")]
