@@ -2,8 +2,9 @@
 
 The walk is ``os.scandir`` based and opens each candidate once to read a few bytes, so a warm tree of tens of
 thousands of files is listed in about a second. Files that are not images are ignored silently; files that look
-like images by name but cannot be used are reported as :class:`SkippedFile`, so the user knows why a photo is
-missing from the results.
+like images by name but cannot be used (unreadable, empty, a FIFO, socket or device, a broken link) are reported as
+:class:`SkippedFile`, so the user knows why a photo is missing from the results; so are folders that cannot be
+listed, a path past the system's length limit included.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from dataclasses import dataclass, field
 from engine.progress import NULL_PROGRESS, Phase, Progress
 from engine.results import FileEntry, SkippedFile, os_error_reason
 from engine.settings import ScanSettings
+from engine.userfiles import file_kind, open_regular
 
 IMAGE_EXTENSIONS = frozenset(
     {
@@ -50,6 +52,7 @@ _BMP_HEADER_SIZES = frozenset({12, 16, 40, 52, 56, 64, 108, 124})
 
 REASON_EMPTY = "empty file (0 bytes)"
 REASON_NOT_IMAGE = "not an image (the name says image, the content is no supported format)"
+REASON_BROKEN_LINK = "broken link (its target does not exist)"
 
 
 class BadRootError(ValueError):
@@ -58,7 +61,7 @@ class BadRootError(ValueError):
 
 def sniff_format(path: str) -> str | None:
     """The image format from the file's first bytes, so a JPEG named ``.png`` is still found as a JPEG."""
-    with open(path, "rb") as fh:
+    with open_regular(path) as fh:  # the file may have been swapped for a FIFO since it was listed
         head = fh.read(SNIFF_BYTES)
     return sniff_bytes(head)
 
@@ -166,13 +169,11 @@ class _Walk:
                     continue
                 try:
                     if entry.is_dir(follow_symlinks=follow):
-                        if self.dir_excluded(name, entry.path):
-                            continue
-                        if self.enter(entry.stat(follow_symlinks=follow)):
-                            subdirs.append(entry.path)
+                        self.enter_folder(entry, follow, subdirs)
                         continue
                     if not entry.is_file(follow_symlinks=follow):
-                        continue  # sockets, fifos, devices, broken or unfollowed links
+                        self.skip_special(entry, follow)  # sockets, fifos, devices, broken or unfollowed links
+                        continue
                 except FileNotFoundError:
                     continue
                 except OSError as exc:
@@ -180,6 +181,35 @@ class _Walk:
                     continue
                 self.consider(entry, follow)
             stack.extend(reversed(subdirs))  # depth first, in name order: a deterministic walk
+
+    def enter_folder(self, entry: os.DirEntry[str], follow: bool, subdirs: list[str]) -> None:
+        if self.dir_excluded(entry.name, entry.path):
+            return
+        try:
+            st = entry.stat(follow_symlinks=follow)
+        except FileNotFoundError:
+            return  # removed while we walked
+        except OSError as exc:  # past the path length limit, most often: say so, or its photos vanish unseen
+            self.skipped.append(SkippedFile(entry.path, f"folder cannot be listed: {os_error_reason(exc)}"))
+            return
+        if self.enter(st):
+            subdirs.append(entry.path)
+
+    def skip_special(self, entry: os.DirEntry[str], follow: bool) -> None:
+        """An image name on something that is not a file: a FIFO, socket or device, or a link to nothing."""
+        if not looks_like_image_name(entry.name):
+            return
+        try:
+            st = entry.stat(follow_symlinks=follow)
+        except FileNotFoundError:
+            if entry.is_symlink():
+                self.skipped.append(SkippedFile(entry.path, REASON_BROKEN_LINK))
+            return
+        except OSError as exc:  # a link loop, a path too long
+            self.skipped.append(SkippedFile(entry.path, os_error_reason(exc)))
+            return
+        if not stat.S_ISLNK(st.st_mode):  # a link the settings say not to follow is not a problem
+            self.skipped.append(SkippedFile(entry.path, f"not a regular file: {file_kind(st.st_mode)}"))
 
     def consider(self, entry: os.DirEntry[str], follow: bool) -> None:
         name, path = entry.name, entry.path
@@ -212,6 +242,8 @@ class _Walk:
 
 
 def _check_root(root: str) -> tuple[str, os.stat_result]:
+    if not os.fspath(root):  # abspath("") is the current folder: never what the user meant
+        raise BadRootError("No folder given (an empty name)")
     path = os.path.abspath(os.fspath(root))
     try:
         st = os.stat(path)

@@ -9,8 +9,10 @@ import pytest
 from engine import discovery, imaging
 from engine.discovery import BadRootError, discover, sniff_bytes, sniff_format
 from engine.progress import Cancelled, CancelToken, Progress
-from engine.results import SkippedFile
+from engine.results import REASON_TOO_LONG, SkippedFile, os_error_reason
 from engine.settings import ScanSettings
+from engine.userfiles import NotRegularFileError
+from tests.conftest import finishes, unblock
 
 DEFAULT = ScanSettings()
 
@@ -252,3 +254,73 @@ def test_real_wallpapers(wallpapers: Path) -> None:
     assert len(images) == expected
     assert {f.fmt for f in images} == {"JPEG", "PNG", "WEBP"}
     assert skipped == []
+
+
+# --- what is reported rather than dropped -------------------------------------------------------------------
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs FIFOs and sockets")
+def test_special_files_with_image_names_are_reported(make_image, tmp_path: Path, monkeypatch) -> None:
+    import socket
+
+    root = tmp_path / "lib"
+    make_image("lib/real.jpg")
+    os.mkfifo(root / "pipe.jpg")
+    os.mkfifo(root / "pipe.txt")  # not named like an image: nothing to say
+    os.symlink(root / "nowhere.jpg", root / "dangling.jpg")
+    os.symlink(os.devnull, root / "device.png")
+    monkeypatch.chdir(root)  # AF_UNIX paths are short: bind by a relative name
+    with socket.socket(socket.AF_UNIX) as sock:
+        sock.bind("socket.webp")
+        files, skipped = discover([str(root)], DEFAULT)
+    assert names(files, root) == ["real.jpg"]
+    assert {os.path.basename(s.path): s.reason for s in skipped} == {
+        "dangling.jpg": discovery.REASON_BROKEN_LINK,
+        "device.png": "not a regular file: a device",
+        "pipe.jpg": "not a regular file: a named pipe (FIFO)",
+        "socket.webp": "not a regular file: a socket",
+    }
+    unfollowed, skipped = discover([str(root)], ScanSettings(follow_symlinks=False))
+    assert "dangling.jpg" not in {os.path.basename(s.path) for s in skipped}  # links are not followed: no news
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="PATH_MAX of 4096 bytes is Linux's")
+def test_folders_past_the_path_limit_are_reported(make_image, tmp_path: Path) -> None:
+    """mkdir relative to an open folder goes deeper than any path can name; the walk must say where it stopped."""
+    make_image("deep/top.jpg")
+    fd = os.open(tmp_path / "deep", os.O_RDONLY)
+    try:
+        for level in range(25):  # 25 x 204 characters: well past 4096
+            name = f"{level:02}" + "x" * 202
+            os.mkdir(name, dir_fd=fd)
+            fd, parent = os.open(name, os.O_RDONLY, dir_fd=fd), fd
+            os.close(parent)
+        with open(os.open("photo.jpg", os.O_WRONLY | os.O_CREAT, dir_fd=fd), "wb") as fh:
+            fh.write((tmp_path / "deep" / "top.jpg").read_bytes())
+    finally:
+        os.close(fd)
+    files, skipped = discover([str(tmp_path / "deep")], DEFAULT)
+    assert names(files, tmp_path / "deep") == ["top.jpg"]
+    assert len(skipped) == 1
+    assert skipped[0].reason == f"folder cannot be listed: {REASON_TOO_LONG}"
+    assert len(os.fsencode(skipped[0].path)) > 4000
+
+
+def test_an_empty_root_is_an_error_not_the_current_folder(make_image, tmp_path: Path, monkeypatch) -> None:
+    make_image("here.jpg")
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(BadRootError, match="No folder given"):
+        discover([""], DEFAULT)
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs FIFOs")
+def test_sniffing_a_photo_swapped_for_a_fifo_does_not_block(tmp_path: Path) -> None:
+    """Listed as a file a moment before, a FIFO when sniffed: open() would wait for a writer forever."""
+    fifo = tmp_path / "b.jpg"
+    os.mkfifo(fifo)
+    try:
+        outcome = finishes(lambda: sniff_format(str(fifo)))
+    finally:
+        unblock(fifo)
+    assert isinstance(outcome, NotRegularFileError)
+    assert os_error_reason(outcome) == "not a regular file: a named pipe (FIFO)"
