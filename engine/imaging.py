@@ -17,15 +17,18 @@ import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
-from typing import cast
+from typing import BinaryIO, cast
 
 import numpy as np
 from PIL import Image, ImageStat, UnidentifiedImageError
 
+from engine.png import BAND_MIN_PIXELS, load_reduced, open_image, reduce_factor
 from engine.results import ImageInfo, os_error_reason
+from engine.userfiles import NotRegularFileError, open_regular
 
 # Our own guard rejects oversized images with a reason; Pillow's warning would only add noise on stderr.
 warnings.filterwarnings("ignore", category=Image.DecompressionBombWarning)
+_PILLOW_MODULES = r"PIL\."
 
 MAX_PIXELS = 200_000_000
 """Largest image (width * height, before any draft) we agree to decode. Change it here; PIL's guard follows."""
@@ -69,11 +72,20 @@ _open_formats_cache: list[str] | None = None
 
 
 class DecodeError(Exception):
-    """A file that cannot be used as an image; ``reason`` is short and user-facing."""
+    """A file that cannot be used as an image; ``reason`` is short and user-facing.
 
-    def __init__(self, reason: str) -> None:
+    ``read`` is the (size, mtime_ns) of the file whose content failed to decode, from ``fstat`` on the opened
+    file: a cache keys the failure by it. It is None when the failure says nothing about the content (the file
+    could not be read, changed while it was read, memory ran out): such a failure must not be remembered.
+    ``unreadable`` says the file could not be read as it was found (vanished, permission, I/O error, not a
+    regular file, changed): it must not stand in a group for the bytes that were hashed.
+    """
+
+    def __init__(self, reason: str, read: tuple[int, int] | None = None, unreadable: bool = False) -> None:
         super().__init__(reason)
         self.reason = reason
+        self.read = read
+        self.unreadable = unreadable
 
 
 def _register_heif() -> None:
@@ -92,6 +104,19 @@ def _register_heif() -> None:
             _heif_registered = True
 
 
+def _quiet_pillow() -> None:
+    """Pillow warns (UserWarning) about malformed metadata it then skips ("Corrupt EXIF data", "Truncated File
+    Read"): metadata is best effort here and a bad file is reported as skipped, so on stderr that is only noise.
+
+    Checked at each decode, not set once at import: ``warnings.catch_warnings`` around an import (pytest does
+    that) puts the filters back as they were when it leaves.
+    """
+    for action, _, category, module, _ in warnings.filters:
+        if action == "ignore" and category is UserWarning and module is not None and module.pattern == _PILLOW_MODULES:
+            return
+    warnings.filterwarnings("ignore", category=UserWarning, module=_PILLOW_MODULES)
+
+
 def _open_formats() -> list[str]:
     """The supported formats this Pillow can open (HEIF needs pillow-heif, AVIF needs Pillow >= 11.2)."""
     global _open_formats_cache
@@ -108,7 +133,7 @@ def _bomb_reason(width: int, height: int) -> str:
 
 def _reason(exc: BaseException) -> str:
     """Map whatever a decoder raised to a reason a user can act on."""
-    if isinstance(exc, (FileNotFoundError, PermissionError, IsADirectoryError)):
+    if isinstance(exc, (FileNotFoundError, PermissionError, IsADirectoryError, NotRegularFileError)):
         return os_error_reason(exc)
     if isinstance(exc, (Image.DecompressionBombError, Image.DecompressionBombWarning)):
         found = re.search(r"\((\d+) pixels\)", str(exc))  # PIL's message names the pixel count, not the sides
@@ -127,23 +152,49 @@ def _reason(exc: BaseException) -> str:
 
 @contextmanager
 def _opened(path: str) -> Iterator[Image.Image]:
-    """Open ``path`` lazily (header only) and turn every failure inside the block into :class:`DecodeError`."""
+    """Open ``path`` lazily (header only) and turn every failure inside the block into :class:`DecodeError`.
+
+    Only regular files are opened (engine.userfiles): a FIFO swapped in after discovery cannot block a worker.
+    """
     formats = _open_formats()
+    _quiet_pillow()
     if Image.MAX_IMAGE_PIXELS is not None and Image.MAX_IMAGE_PIXELS < MAX_PIXELS:
         Image.MAX_IMAGE_PIXELS = MAX_PIXELS  # PIL's own (lower) limit would otherwise refuse what ours allows
     try:
-        with open(path, "rb") as fh:
-            if os.fstat(fh.fileno()).st_size == 0:
+        fh = open_regular(path)
+    except Exception as exc:
+        raise DecodeError(_reason(exc), unreadable=True) from exc
+    with fh:
+        st = os.fstat(fh.fileno())
+        read = (st.st_size, st.st_mtime_ns)
+        try:
+            if st.st_size == 0:
                 raise DecodeError("empty file (0 bytes)")
-            with Image.open(fh, formats=formats) as im:
+            with open_image(fh, formats) as im:
                 width, height = im.size
                 if width * height > MAX_PIXELS:
                     raise DecodeError(_bomb_reason(width, height))
                 yield im
-    except DecodeError:
-        raise
-    except Exception as exc:  # plugins raise all of _BAD_DATA and more on bad data; the contract is DecodeError only
-        raise DecodeError(_reason(exc)) from exc
+        except Exception as exc:  # plugins raise all of _BAD_DATA and more on bad data; the contract is DecodeError
+            error = exc if isinstance(exc, DecodeError) else DecodeError(_reason(exc))
+            if not _unchanged(fh, read):
+                error.reason, error.unreadable = "file changed during the scan", True
+            elif isinstance(exc, OSError) and exc.errno is not None:  # an I/O error, not the content's fault
+                error.unreadable = True
+            elif not isinstance(exc, MemoryError):
+                error.read = read
+            if error is exc:
+                raise
+            raise error from exc
+
+
+def _unchanged(fh: BinaryIO, read: tuple[int, int]) -> bool:
+    """The open file still has the size and mtime it had when opened (it was not rewritten while we read it)."""
+    try:
+        st = os.fstat(fh.fileno())
+    except OSError:
+        return False
+    return (st.st_size, st.st_mtime_ns) == read
 
 
 def _exif(im: Image.Image, header_only: bool = False) -> Image.Exif:
@@ -200,6 +251,24 @@ def _info(im: Image.Image, exif: Image.Exif, size: tuple[int, int]) -> ImageInfo
         width, height = height, width
     fmt = im.format or ""
     return ImageInfo(width, height, _FORMAT_NAMES.get(fmt, fmt), _capture_time(exif), _camera(exif))
+
+
+def _load_small(im: Image.Image, size: tuple[int, int]) -> tuple[Image.Image, bool]:
+    """The pixels, no smaller than the caller's resize needs and often much smaller than the file, and whether
+    ``im`` itself was decoded (False: its metadata after the pixels was not read the usual way).
+
+    JPEGs decode at reduced scale (draft); large PNGs a band at a time (engine.png); other large images are reduced
+    right after decoding, before the colour conversions copy them at full size.
+    """
+    _draft(im, size)
+    banded = load_reduced(im, size)
+    if banded is not None:
+        return banded, False
+    im.load()
+    factor = reduce_factor(im.size, size)
+    if im.width * im.height >= BAND_MIN_PIXELS and factor != (1, 1) and im.mode in ("L", "LA", "RGB", "RGBA"):
+        return im.reduce(factor), True
+    return im, True
 
 
 def _draft(im: Image.Image, size: tuple[int, int]) -> None:
@@ -274,11 +343,10 @@ def load_for_model(path: str, size: int) -> tuple[Image.Image, ImageInfo]:
     """
     with _opened(path) as im:
         full_size = im.size
-        _draft(im, (size, size))
-        im.load()
-        exif = _exif(im)
+        pixels, decoded = _load_small(im, (size, size))
+        exif = _exif(im, header_only=not decoded)
         info = _info(im, exif, full_size)
-        rgb = _to_rgb(im)
+        rgb = _to_rgb(pixels)
         small = rgb.resize((size, size), Image.Resampling.BILINEAR, reducing_gap=2.0)
         return _oriented(small, _orientation(exif)), info
 
@@ -294,10 +362,9 @@ def load_thumbnail(path: str, max_side: int) -> Image.Image:
     with _opened(path) as im:
         width, height = im.size
         ratio = min(1.0, max_side / max(width, height, 1))
-        _draft(im, (math.ceil(width * ratio), math.ceil(height * ratio)))
-        im.load()
-        exif = _exif(im)
-        rgb = _to_rgb(im)
+        pixels, decoded = _load_small(im, (math.ceil(width * ratio), math.ceil(height * ratio)))
+        exif = _exif(im, header_only=not decoded)
+        rgb = _to_rgb(pixels)
         rgb.thumbnail((max_side, max_side), Image.Resampling.BICUBIC, reducing_gap=2.0)
         return _oriented(rgb, _orientation(exif))
 

@@ -14,7 +14,7 @@ from engine import imaging
 from engine.discovery import discover
 from engine.imaging import DecodeError, load_for_model, load_full, load_thumbnail, read_info
 from engine.settings import ScanSettings
-from tests.conftest import png_chunk, write_bomb_png  # noqa: F401
+from tests.conftest import finishes, png_chunk, unblock, write_bomb_png  # noqa: F401
 
 RED, BLUE, WHITE = (255, 0, 0), (0, 0, 255), (255, 255, 255)
 
@@ -282,7 +282,7 @@ def test_permission_denied(make_image, monkeypatch) -> None:
     def denied(*args, **kwargs):
         raise PermissionError(13, "Permission denied", str(path))
 
-    monkeypatch.setattr(imaging, "open", denied, raising=False)  # the module's open(); works as root too
+    monkeypatch.setattr(imaging, "open_regular", denied)  # the module's opener; works as root too
     assert reason_of(path) == "permission denied"
     assert reason_of(path, read_info) == "permission denied"
 
@@ -325,6 +325,73 @@ def test_decode_error_wraps_the_cause(tmp_path: Path) -> None:
         load_for_model(str(tmp_path / "missing.jpg"), 8)
     assert isinstance(err.value.__cause__, FileNotFoundError)
     assert str(err.value) == err.value.reason
+
+
+# --- what a failure says about the file (the cache and the groups read it) -----------------------------------
+
+
+def test_a_content_failure_carries_what_was_read(make_image) -> None:
+    path = make_image("cut.jpg", size=(300, 200))
+    path.write_bytes(path.read_bytes()[:2000])
+    st = path.stat()
+    with pytest.raises(DecodeError) as err:
+        load_for_model(str(path), 32)
+    assert err.value.read == (st.st_size, st.st_mtime_ns) and not err.value.unreadable
+
+
+def test_failures_to_read_carry_nothing_to_remember(make_image, tmp_path: Path, monkeypatch) -> None:
+    with pytest.raises(DecodeError) as gone:
+        load_for_model(str(tmp_path / "missing.jpg"), 8)
+    path = make_image("locked.jpg")
+    monkeypatch.setattr(imaging, "open_regular", lambda p: (_ for _ in ()).throw(PermissionError(13, "denied", p)))
+    with pytest.raises(DecodeError) as denied:
+        load_for_model(str(path), 8)
+    for err in (gone.value, denied.value):
+        assert err.read is None and err.unreadable
+
+
+def test_a_file_rewritten_while_it_is_read_is_not_blamed_on_its_content(make_image, monkeypatch) -> None:
+    path = make_image("busy.jpg")
+    real_open = imaging.open_image
+
+    def open_then_rewrite(fh, formats):
+        with open(path, "ab") as out:  # a copy still being written
+            out.write(b"more")
+        return real_open(fh, formats)
+
+    monkeypatch.setattr(imaging, "open_image", open_then_rewrite)
+    monkeypatch.setattr(Image.Image, "load", lambda self: (_ for _ in ()).throw(OSError("broken data stream")))
+    with pytest.raises(DecodeError) as err:
+        load_for_model(str(path), 8)
+    assert err.value.reason == "file changed during the scan"
+    assert err.value.read is None and err.value.unreadable
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs FIFOs")
+def test_a_photo_replaced_by_a_fifo_fails_at_once(tmp_path: Path) -> None:
+    fifo = tmp_path / "photo.jpg"
+    os.mkfifo(fifo)
+    try:
+        outcome = finishes(lambda: load_for_model(str(fifo), 8))
+    finally:
+        unblock(fifo)
+    assert isinstance(outcome, DecodeError)
+    assert outcome.reason == "not a regular file: a named pipe (FIFO)" and outcome.unreadable
+
+
+def test_corrupt_exif_warning_does_not_reach_stderr(tmp_path: Path) -> None:
+    """Pillow warns "Corrupt EXIF data" (a UserWarning) and skips it: metadata is best effort, so no noise."""
+    import struct
+    import warnings
+
+    ifd = struct.pack("<2sHI", b"II", 42, 8) + struct.pack("<H", 3) + struct.pack("<HHI4s", 0x010F, 2, 4, b"Abc\x00")
+    path = tmp_path / "badexif.jpg"
+    Image.new("RGB", (16, 16)).save(path, exif=b"Exif\x00\x00" + ifd)  # says 3 tags, holds 1
+    with warnings.catch_warnings(record=True) as caught:
+        info = read_info(str(path))
+        load_for_model(str(path), 8)
+    assert info.camera == "Abc"
+    assert [str(w.message) for w in caught] == []
 
 
 # --- real photos ----------------------------------------------------------------------------------------------

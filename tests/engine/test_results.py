@@ -13,15 +13,16 @@ from engine.hashing import find_exact_duplicates
 from engine.imaging import DecodeError, load_for_model
 from engine.results import os_error_reason
 from engine.settings import ScanSettings
+from engine.userfiles import open_regular
 
 
 def _failing_open(path: Path, exc: OSError):
-    real_open = open
+    """engine.userfiles.open_regular (how the three open a user's file), failing with ``exc`` for ``path``."""
 
-    def guarded(file, *args, **kwargs):
+    def guarded(file):
         if str(file) == str(path):
             raise exc
-        return real_open(file, *args, **kwargs)
+        return open_regular(file)
 
     return guarded
 
@@ -41,11 +42,11 @@ def test_one_reason_wherever_the_read_fails(make_image, tmp_path: Path, monkeypa
     failing = _failing_open(path, exc)
 
     for module in (discovery, hashing, imaging):
-        monkeypatch.setattr(module, "open", failing, raising=False)
+        monkeypatch.setattr(module, "open_regular", failing)
     _, skipped = discover([str(tmp_path)], ScanSettings())
     assert [(s.path, s.reason) for s in skipped] == [(str(path), reason)]
 
-    monkeypatch.setattr(discovery, "open", open, raising=False)
+    monkeypatch.setattr(discovery, "open_regular", open_regular)
     entries, _ = discover([str(tmp_path)], ScanSettings())
     assert sorted(e.path for e in entries) == [str(path), str(twin)]
     _, _, hash_skipped = find_exact_duplicates(entries)
