@@ -4,9 +4,9 @@ Every row is keyed by path and carries the size and mtime_ns it was computed fro
 whose size and mtime_ns still match, so an edited file is processed again. Embeddings are also keyed by model
 id, so a new model never reads another model's vectors.
 
-The cache must never break a scan: a corrupt, foreign or outdated file is renamed aside and rebuilt, an
-unwritable location falls back to an in-memory cache, and a database error later on is reported in
-``warnings`` and ignored.
+The cache must never break a scan: engine.cachefile opens it (a corrupt file set aside, a read-only one read
+but not written, an unusable location replaced by an in-memory cache), and a database error later on is ignored.
+Each of these is said once in ``warnings``, which a scan passes on to the user (``ScanResult.warnings``).
 
 Lookups join the keys through a temporary table: the cost grows with the request only (bench/RESULTS.md, "Cache
 lookups"). Paths are ``os.fsencode(path)`` BLOBs, so names that are not valid UTF-8 round-trip exactly.
@@ -18,34 +18,19 @@ import os
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
 
 import numpy as np
 
+from engine.cachefile import is_corruption, open_database, set_aside, transaction
 from engine.results import FileEntry, ImageInfo
 
-SCHEMA_VERSION = 2  # 2: the searches table
-APP_MARKER = "doppel-cache"
 _VECTOR_DTYPE = np.dtype("<f4")  # explicit byte order: a cache copied between machines stays readable
 Row = tuple[object, ...]  # one row of an INSERT
-_BUSY_TIMEOUT_S = 10.0  # another Doppel process holding the write lock briefly is not an error
 
-_SCHEMA = """
-CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE files(
-    path BLOB PRIMARY KEY, size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL,
-    hash TEXT, width INTEGER, height INTEGER, fmt TEXT, capture_time TEXT, camera TEXT, error TEXT
-) WITHOUT ROWID;
-CREATE TABLE embeddings(
-    path BLOB NOT NULL, model_id TEXT NOT NULL, size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL,
-    vector BLOB NOT NULL, UNIQUE(path, model_id)
-);
-CREATE TABLE searches(key TEXT PRIMARY KEY, created REAL NOT NULL, pairs BLOB NOT NULL);
-"""
 _KEEP_SEARCHES = 8  # one per recently scanned folder set is plenty
 
 # One upsert for every kind of put. A row whose size/mtime changed is stale: its other columns are replaced by
@@ -72,18 +57,6 @@ _UPSERT_SET_ERROR = _UPSERT_FILE.format(same=_SAME, keep_error="0")
 _NO_INFO = (None, None, None, None, None)  # width, height, fmt, capture_time, camera: "this put does not know"
 
 
-class _Unusable(Exception):
-    """The file is not a cache we can use as is (corrupt, foreign, other schema); it is set aside."""
-
-
-def _is_corruption(exc: sqlite3.Error) -> bool:
-    code = getattr(exc, "sqlite_errorcode", None)
-    if code is not None:
-        return code & 0xFF in (sqlite3.SQLITE_NOTADB, sqlite3.SQLITE_CORRUPT)
-    text = str(exc).lower()
-    return "not a database" in text or "malformed" in text
-
-
 class Cache:
     """Per-file cache; ``Cache(None)`` is an in-memory one (``--no-cache``: nothing persists).
 
@@ -94,90 +67,11 @@ class Cache:
         self.warnings: list[str] = []
         self._lock = threading.Lock()
         self._corrupt = False
-        self.path: Path | None = Path(path) if path is not None else None
-        self._conn: sqlite3.Connection | None = self._open()
-
-    # ----------------------------------------------------------------------------------------- opening
-
-    def _open(self) -> sqlite3.Connection:
-        if self.path is None:
-            return self._connect(":memory:", fresh=True)
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            try:
-                return self._connect(self.path, fresh=False)
-            except _Unusable as why:
-                reason = str(why)
-            except sqlite3.DatabaseError as exc:
-                if not _is_corruption(exc):
-                    raise
-                reason = f"it is corrupt ({exc})"
-            aside = self._set_aside()
-            self._warn(f"The cache {self.path} was set aside as {aside} because {reason}; a new one was created.")
-            return self._connect(self.path, fresh=True)
-        except (OSError, sqlite3.Error, _Unusable) as exc:
-            self._warn(f"The cache {self.path} cannot be used ({exc}); this scan uses a temporary in-memory cache.")
-            self.path = None
-            return self._connect(":memory:", fresh=True)
-
-    def _connect(self, where: str | Path, fresh: bool) -> sqlite3.Connection:
-        conn = sqlite3.connect(where, timeout=_BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False)
-        try:
-            tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-            if tables and not fresh:
-                self._validate(conn, tables)  # before any pragma: a foreign database is left exactly as it was
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=NORMAL")
-            conn.execute("PRAGMA temp_store=MEMORY")
-            conn.execute("PRAGMA cache_size=-65536")  # 64 MiB: bulk lookups walk B-trees; 2 MiB was 1.6x slower
-            if not tables:
-                with _transaction(conn):
-                    for statement in _SCHEMA.split(";"):
-                        if statement.strip():
-                            conn.execute(statement)
-                    conn.executemany(
-                        "INSERT INTO meta(key, value) VALUES (?, ?)",
-                        [("application", APP_MARKER), ("schema_version", str(SCHEMA_VERSION))],
-                    )
-            elif not fresh:
-                # fail now, not in the middle of a scan, when the file or its folder is read-only
-                with _transaction(conn):
-                    conn.execute(
-                        "INSERT OR REPLACE INTO meta(key, value) VALUES ('opened', ?)",
-                        (time.strftime("%Y-%m-%dT%H:%M:%S"),),
-                    )
-            # lookups upload their keys here; no primary key, as plain appends are the cheapest
-            conn.execute("CREATE TEMP TABLE keys(path BLOB, size INTEGER, mtime_ns INTEGER)")
-        except BaseException:
-            conn.close()
-            raise
-        return conn
-
-    @staticmethod
-    def _validate(conn: sqlite3.Connection, tables: set[str]) -> None:
-        meta = dict(conn.execute("SELECT key, value FROM meta").fetchall()) if "meta" in tables else {}
-        if meta.get("application") != APP_MARKER:
-            raise _Unusable("it is not a Doppel cache")
-        if meta.get("schema_version") != str(SCHEMA_VERSION):
-            raise _Unusable(f"it has schema version {meta.get('schema_version')}, this Doppel uses {SCHEMA_VERSION}")
-        check = conn.execute("PRAGMA quick_check").fetchall()
-        if check != [("ok",)]:
-            raise _Unusable(f"it is corrupt ({'; '.join(str(r[0]) for r in check[:3])})")
-
-    def _set_aside(self) -> str:
-        """Rename the database and its -wal/-shm aside (never delete: the user may want it back)."""
-        assert self.path is not None
-        stamp = time.strftime("%Y%m%d-%H%M%S")
-        target = self.path.with_name(f"{self.path.name}.bad-{stamp}")
-        n = 1
-        while target.exists():
-            n += 1
-            target = self.path.with_name(f"{self.path.name}.bad-{stamp}-{n}")
-        for suffix in ("", "-wal", "-shm"):
-            src = self.path.with_name(self.path.name + suffix)
-            if src.exists():
-                os.replace(src, target.with_name(target.name + suffix))
-        return target.name
+        opened = open_database(Path(path) if path is not None else None, self._warn)
+        self._conn: sqlite3.Connection | None = opened.conn
+        self.path: Path | None = opened.path
+        self.read_only = opened.read_only  # a valid cache we may read but not write: stores do nothing
+        self._failures_trusted = opened.failures_trusted
 
     def _warn(self, message: str) -> None:
         if message not in self.warnings:
@@ -193,9 +87,9 @@ class Cache:
                 self._conn.close()
             finally:
                 self._conn = None
-            if self._corrupt:
+            if self._corrupt and self.path is not None:
                 try:
-                    aside = self._set_aside()
+                    aside = set_aside(self.path)
                     self._warn(
                         f"The cache {self.path} was found corrupt and set aside as {aside}; "
                         "the next scan starts a new one."
@@ -239,6 +133,8 @@ class Cache:
         return {os.fsdecode(r[0]): ImageInfo(*r[1:]) for r in rows}
 
     def get_failures(self, files: Sequence[FileEntry]) -> dict[str, str]:
+        if not self._failures_trusted:  # an older Doppel's, read-only so it could not be cleaned: try again
+            return {}
         rows = self._select(
             files,
             "SELECT k.path, f.error FROM keys k JOIN files f ON f.path = k.path "
@@ -275,7 +171,7 @@ class Cache:
             if self._conn is None:
                 return []
             try:
-                with _transaction(self._conn):  # one snapshot for the key upload and the join
+                with transaction(self._conn):  # one snapshot for the key upload and the join
                     self._conn.execute("DELETE FROM keys")
                     self._conn.executemany("INSERT INTO keys(path, size, mtime_ns) VALUES (?, ?, ?)", keys)
                     rows = self._conn.execute(sql, params).fetchall()
@@ -293,7 +189,10 @@ class Cache:
         )
 
     def put_failures(self, items: Sequence[tuple[FileEntry, str]]) -> None:
-        """Remember that an unchanged file cannot be decoded, so the next scan does not try again."""
+        """Remember that an unchanged file cannot be decoded, so the next scan does not try again.
+
+        Each entry must carry the size and mtime_ns of the bytes that failed (DecodeError.read), not of discovery.
+        """
         self._write(
             _UPSERT_SET_ERROR,
             [(os.fsencode(f.path), f.size, f.mtime_ns, None, *_NO_INFO, str(reason)) for f, reason in items],
@@ -353,13 +252,13 @@ class Cache:
         )
 
     def _write(self, sql: str, rows: Sequence[Row], *more: tuple[str, Sequence[Row]]) -> None:
-        if not rows:
+        if not rows or self.read_only:
             return
         with self._lock:
             if self._conn is None:
                 return
             try:
-                with _transaction(self._conn):
+                with transaction(self._conn):
                     self._conn.executemany(sql, rows)
                     for extra_sql, extra_rows in more:
                         self._conn.executemany(extra_sql, extra_rows)
@@ -369,7 +268,7 @@ class Cache:
     def _failed(self, exc: sqlite3.DatabaseError, message: str) -> None:
         """Report a database error; corruption found mid-scan gets the file set aside on close."""
         self._warn(message.format(exc))
-        if _is_corruption(exc) and self.path is not None:
+        if is_corruption(exc) and self.path is not None:
             self._corrupt = True
 
 
@@ -386,15 +285,3 @@ def _file_row(f: FileEntry, info: ImageInfo) -> Row:
         info.camera,
         None,
     )
-
-
-@contextmanager
-def _transaction(conn: sqlite3.Connection) -> Iterator[None]:
-    """BEGIN/COMMIT around a block, ROLLBACK on any error (the connection runs in autocommit mode)."""
-    conn.execute("BEGIN")
-    try:
-        yield
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
-    conn.execute("COMMIT")

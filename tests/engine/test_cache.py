@@ -1,6 +1,10 @@
 from __future__ import annotations
 
+import os
+import shutil
 import sqlite3
+import subprocess
+import sys
 import threading
 from pathlib import Path
 
@@ -8,6 +12,7 @@ import numpy as np
 import pytest
 
 from engine import cache as cache_mod
+from engine import cachefile
 from engine.cache import Cache
 from engine.results import FileEntry, ImageInfo
 
@@ -253,3 +258,115 @@ def test_threads_share_one_cache(db: Path) -> None:
         for t in threads:
             t.join()
     assert errors == []
+
+
+# --- read-only caches and caches from before failures were keyed by what was read ------------------------------
+
+
+@pytest.fixture
+def make_read_only(monkeypatch: pytest.MonkeyPatch):
+    """From the call on, every read-write open of a cache meets a read-only file, as for a non-root user (root
+    writes through chmod 444; opening with mode=ro gives the very errors SQLite returns for a read-only file)."""
+    real_connect = sqlite3.connect
+
+    def connect(target, *args, uri: bool = False, **kwargs):
+        if not uri and str(target) != ":memory:":
+            return real_connect(f"{Path(target).resolve().as_uri()}?mode=ro", *args, uri=True, **kwargs)
+        return real_connect(target, *args, uri=uri, **kwargs)
+
+    return lambda: monkeypatch.setattr(cachefile.sqlite3, "connect", connect)
+
+
+def test_read_only_cache_serves_lookups_and_ignores_stores(db: Path, make_read_only) -> None:
+    e, f = entry("/p/a.jpg"), entry("/p/b.jpg")
+    with Cache(db) as c:
+        c.put_embeddings([(e, INFO, vec(1))], MODEL)
+        c.put_hashes([(e, "h")])
+    before = db.read_bytes()
+    make_read_only()
+    with Cache(db) as c:
+        assert c.read_only and c.path == db
+        assert len(c.warnings) == 1 and "is read-only" in c.warnings[0] and "not saved" in c.warnings[0]
+        assert set(c.get_embeddings([e, f], MODEL)) == {"/p/a.jpg"} and c.get_hashes([e]) == {"/p/a.jpg": "h"}
+        c.put_hashes([(f, "h2")])
+        c.put_failures([(f, "truncated image data")])
+        assert c.get_hashes([f]) == {} and c.warnings[1:] == []  # nothing written, nothing more to say
+    assert db.read_bytes() == before
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() == 0, reason="root writes read-only files")
+def test_chmod_read_only_cache_and_folder_are_read(db: Path) -> None:
+    e = entry("/p/a.jpg")
+    with Cache(db) as c:
+        c.put_hashes([(e, "h")])
+    db.chmod(0o444)
+    db.parent.chmod(0o555)
+    try:
+        with Cache(db) as c:
+            assert c.read_only and c.get_hashes([e]) == {"/p/a.jpg": "h"}
+    finally:
+        db.parent.chmod(0o755)
+        db.chmod(0o644)
+
+
+def _old_failure_row(db: Path, e: FileEntry, reason: str) -> None:
+    """A failure stored the way Doppel did before (vanished files too), with no 'failures' entry in meta."""
+    with Cache(db) as c:
+        c.put_failures([(e, reason)])
+    with sqlite3.connect(db) as conn:
+        conn.execute("DELETE FROM meta WHERE key = 'failures'")
+
+
+def test_failures_remembered_by_an_older_doppel_are_forgotten_once(db: Path) -> None:
+    e = entry("/p/a.jpg")
+    _old_failure_row(db, e, "file vanished during the scan")
+    with Cache(db) as c:
+        assert c.get_failures([e]) == {}
+        c.put_failures([(e, "truncated image data")])
+    with Cache(db) as c:  # from now on failures are trusted and kept
+        assert c.get_failures([e]) == {"/p/a.jpg": "truncated image data"}
+
+
+def test_read_only_cache_from_an_older_doppel_ignores_its_failures(db: Path, make_read_only) -> None:
+    e = entry("/p/a.jpg")
+    _old_failure_row(db, e, "permission denied")
+    make_read_only()
+    with Cache(db) as c:
+        assert c.read_only and c.get_failures([e]) == {}
+
+
+def _can_mount_read_only() -> bool:
+    if shutil.which("unshare") is None or not hasattr(os, "geteuid") or os.geteuid() != 0:
+        return False
+    probe = subprocess.run(["unshare", "-m", "mount", "--bind", "/", "/mnt"], capture_output=True)
+    return probe.returncode == 0
+
+
+@pytest.mark.skipif(not _can_mount_read_only(), reason="needs a private mount namespace (root, unshare)")
+def test_cache_on_a_read_only_file_system_is_read(db: Path) -> None:
+    """The real thing: a folder mounted read-only, where SQLite cannot even make its WAL index (immutable=1)."""
+    e = entry("/p/a.jpg")
+    with Cache(db) as c:
+        c.put_embeddings([(e, INFO, vec(1))], MODEL)
+    folder = db.parent
+    code = (
+        "from engine.cache import Cache\n"
+        "from engine.results import FileEntry\n"
+        f"c = Cache({str(db)!r})\n"
+        f"e = FileEntry('/p/a.jpg', {e.size}, {e.mtime_ns})\n"
+        f"print(c.read_only, sorted(c.get_embeddings([e], {MODEL!r})), c.path is not None)\n"
+        "c.put_hashes([(e, 'h')])\n"
+        "print(c.warnings)\n"
+    )
+    script = f'mount --bind {folder} {folder} && mount -o remount,ro,bind {folder} && exec {sys.executable} -c "$0"'
+    proc = subprocess.run(
+        ["unshare", "-m", "sh", "-c", script, code],
+        capture_output=True,
+        text=True,
+        cwd=Path(__file__).resolve().parents[2],
+        timeout=60,
+    )
+    assert proc.returncode == 0, proc.stderr
+    first, warnings = proc.stdout.splitlines()
+    assert first == "True ['/p/a.jpg'] True"
+    assert "is read-only" in warnings and "in-memory" not in warnings
