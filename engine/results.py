@@ -150,6 +150,7 @@ class ScanResult:
     duplicates: frozenset[frozenset[str]] = frozenset()
     not_duplicates: frozenset[frozenset[str]] = frozenset()
     sure_threshold: float = 1.0  # auto-mark's sure level for this scan's model (engine.settings.sure_threshold_for)
+    warnings: tuple[str, ...] = ()  # problems the user should hear of once (the cache set aside, read-only...)
 
 
 @dataclass(frozen=True)

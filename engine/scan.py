@@ -13,13 +13,13 @@ import time
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from engine import discovery, grouping, hashing, index, keeper
 from engine.cache import Cache
-from engine.imaging import DecodeError, read_info
+from engine.embedding import embed_all, exact_infos, without_lost_copies
 from engine.labels import LabelMatches, LabelStore
 from engine.model.weights import ModelSpec, load_spec, verify_model_id
 from engine.paths import default_cache_path
@@ -66,17 +66,21 @@ def scan(
         entries = [e for e in entries if e.path not in vanished]
         t = lap("hash", t)
 
-        copy_of = {e.path: s[0].path for s in exact_sets for e in s[1:]}
-        unique = [e for e in entries if e.path not in copy_of]
-
-        if not settings.exact_only:
+        vectors: dict[str, np.ndarray] = {}
+        if settings.exact_only:
+            model_id, stats_embed = EXACT_ONLY_MODEL_ID, {"cached": 0, "decoded": 0}
+            infos, exact_sets, failed = exact_infos(exact_sets, cache)
+        else:
             spec = spec or (embedder.spec if embedder is not None else load_spec(settings.model_path))
             verify_model_id(spec)
             model_id = spec.model_id
-            infos, vectors, failed, stats_embed = _embed_all(unique, spec, settings, cache, progress, embedder)
-        else:
-            model_id, infos, vectors, failed = EXACT_ONLY_MODEL_ID, _exact_infos(exact_sets, cache), {}, {}
-            stats_embed = {"cached": 0, "decoded": 0}
+            infos, vectors, failed, stats_embed, exact_sets = embed_all(
+                entries, exact_sets, spec, settings, cache, progress, embedder
+            )
+        exact_sets, lost = without_lost_copies(exact_sets)
+        skipped += lost
+        copy_of = {e.path: s[0].path for s in exact_sets for e in s[1:]}
+        unique = [e for e in entries if e.path not in copy_of]
         t = lap("embed", t)
         threshold, sure = _levels(settings, None if settings.exact_only else spec)
         min_score = min(settings.min_score if settings.min_score is not None else threshold, threshold)
@@ -85,7 +89,7 @@ def scan(
         t = lap("search", t)
     finally:
         cache.close()
-    skipped += [SkippedFile(e.path, reason) for e, reason in failed.items()]
+    skipped += [SkippedFile(e.path, error.reason) for e, error in failed.items()]
 
     catalog = _catalog(entries, infos, copy_of, exact_sets)
     pairs = tuple(expand_pairs(rep_pairs, exact_sets))
@@ -101,6 +105,7 @@ def scan(
         duplicates=labels.duplicates,
         not_duplicates=labels.not_duplicates,
         sure_threshold=sure,
+        warnings=tuple(cache.warnings),
     )
     progress.report(Phase.GROUP, 0, len(pairs))
     result = regroup(result, threshold, settings)
@@ -211,57 +216,6 @@ def _member(e: FileEntry, info: ImageInfo | None, exact_of: str | None) -> Membe
         exact_of=exact_of,
         fmt=info.fmt if info else e.fmt,
     )
-
-
-def _exact_infos(exact_sets: list[list[FileEntry]], cache: Cache) -> dict[str, ImageInfo]:
-    reps = [s[0] for s in exact_sets]
-    infos = cache.get_infos(reps)
-    for e in reps:
-        if e.path not in infos:
-            try:
-                infos[e.path] = read_info(e.path)
-            except DecodeError:
-                pass
-    return infos
-
-
-def _embed_all(
-    unique: list[FileEntry],
-    spec: ModelSpec,
-    settings: ScanSettings,
-    cache: Cache,
-    progress: Progress,
-    embedder: Embedder | None,
-) -> tuple[dict[str, ImageInfo], dict[str, np.ndarray], dict[FileEntry, str], dict[str, Any]]:
-    cached = cache.get_embeddings(unique, spec.model_id)
-    known_bad = cache.get_failures([e for e in unique if e.path not in cached])
-    infos = {p: info for p, (info, _) in cached.items()}
-    vectors = {p: vec for p, (_, vec) in cached.items()}
-    failed = {e: known_bad[e.path] for e in unique if e.path in known_bad}
-    todo = [e for e in unique if e.path not in cached and e.path not in known_bad]
-    if todo:
-        if embedder is None:
-            from engine.model.inference import Embedder
-
-            embedder = Embedder(spec, settings.device, settings.backend)
-        for done, bad in embedder.embed_files(todo, progress, settings.batch_size, settings.decode_workers):
-            cache.put_embeddings(done, spec.model_id)
-            cache.put_failures(bad)
-            for e, info, vec in done:
-                infos[e.path] = info
-                vectors[e.path] = vec
-            for e, reason in bad:
-                failed[e] = reason
-    # keep the scan order stable (sorted by path) whatever came from the cache
-    order = {e.path: n for n, e in enumerate(unique)}
-    vectors = dict(sorted(vectors.items(), key=lambda kv: order[kv[0]]))
-    stats = {
-        "cached": len(cached) + len(known_bad),
-        "decoded": len(todo),
-        "device": str(embedder.device) if embedder is not None else "none",
-        "backend": getattr(embedder, "backend", "none") if embedder is not None else "none",
-    }
-    return infos, vectors, failed, stats
 
 
 def expand_pairs(rep_pairs: Iterable[PairScore], exact_sets: Sequence[Sequence[FileEntry]]) -> list[PairScore]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from collections import deque
 from collections.abc import Iterator, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
@@ -14,6 +14,7 @@ from engine.imaging import DecodeError, load_for_model
 from engine.model.backends import ASK_TORCH, OPENVINO, TORCH, choose_backend
 from engine.model.transforms import to_input
 from engine.model.weights import ModelSpec, build_network
+from engine.pool import DaemonPool
 from engine.progress import NULL_PROGRESS, Phase, Progress
 from engine.results import FileEntry, ImageInfo
 from engine.runtime import select_device
@@ -88,8 +89,9 @@ class Embedder:
         batch_size: int = 32,
         workers: int = 0,
         phase: str = Phase.EMBED,
-    ) -> Iterator[tuple[list[tuple[FileEntry, ImageInfo, np.ndarray]], list[tuple[FileEntry, str]]]]:
-        """Yield per batch ``(done, failed)``: ``[(entry, info, vector)]`` and ``[(entry, reason)]``.
+    ) -> Iterator[tuple[list[tuple[FileEntry, ImageInfo, np.ndarray]], list[tuple[FileEntry, DecodeError]]]]:
+        """Yield per batch ``(done, failed)``: ``[(entry, info, vector)]`` and ``[(entry, DecodeError)]`` (its
+        ``reason`` for the user, ``read`` and ``unreadable`` for the cache and the groups).
 
         Decoding runs on a thread pool (Pillow releases the GIL while decoding) one batch ahead of inference,
         so the runtime is rarely idle; at most two batches of decoded images are held at any time (the one in
@@ -102,7 +104,8 @@ class Embedder:
         done_count = 0
         progress.report(phase, 0, total)
         # Not a ``with`` block: leaving one waits for every queued decode, and a cancel must return at once.
-        pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="doppel-decode")
+        # Daemon threads: a decode stuck in a system call (a hung network share) never holds up the exit.
+        pool = DaemonPool(workers, "doppel-decode")
         pending: deque[tuple[FileEntry, Future[Any]]] = deque()
         it = iter(entries)
         limit = batch_size * 2  # decoded or decoding images held: this batch and the next
@@ -119,7 +122,7 @@ class Embedder:
             while pending:
                 images: list[Image.Image] = []
                 ok: list[tuple[FileEntry, ImageInfo]] = []
-                failed: list[tuple[FileEntry, str]] = []
+                failed: list[tuple[FileEntry, DecodeError]] = []
                 while pending and len(images) < batch_size:
                     progress.check()  # per file, so a cancel lands within one decode, not one batch
                     _take(pending.popleft(), images, ok, failed)
@@ -137,16 +140,16 @@ def _take(
     item: tuple[FileEntry, Future[tuple[Image.Image, ImageInfo]]],
     images: list[Image.Image],
     ok: list[tuple[FileEntry, ImageInfo]],
-    failed: list[tuple[FileEntry, str]],
+    failed: list[tuple[FileEntry, DecodeError]],
 ) -> None:
     """File one finished decode; a function, so no local keeps the last image alive past its batch."""
     entry, fut = item
     try:
         image, info = fut.result()
     except DecodeError as exc:
-        failed.append((entry, exc.reason))
-    except Exception as exc:  # a decoder bug must not end the scan
-        failed.append((entry, f"cannot decode: {type(exc).__name__}: {exc}"))
+        failed.append((entry, exc))
+    except Exception as exc:  # a decoder bug must not end the scan (nor be remembered)
+        failed.append((entry, DecodeError(f"cannot decode: {type(exc).__name__}: {exc}")))
     else:
         images.append(image)
         ok.append((entry, info))

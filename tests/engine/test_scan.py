@@ -15,7 +15,7 @@ from engine.model.weights import load_spec
 from engine.progress import Cancelled, CancelToken, Phase, Progress
 from engine.scan import regroup, scan
 from engine.settings import ScanSettings
-from tests.conftest import generate_pixels, write_bomb_png
+from tests.conftest import finishes, generate_pixels, unblock, write_bomb_png
 
 
 @pytest.fixture(scope="module")
@@ -47,14 +47,14 @@ def library(tmp_path: Path, wallpapers: Path) -> Path:
 
 
 def test_scan_reports_every_bad_file_and_goes_on(library: Path, embedder: Embedder, monkeypatch) -> None:
-    real_open = open
+    real_open = imaging.open_regular
 
-    def guarded_open(file, *args, **kwargs):
+    def guarded_open(file):
         if str(file).endswith("locked.jpg"):
             raise PermissionError(13, "Permission denied", str(file))
-        return real_open(file, *args, **kwargs)
+        return real_open(file)
 
-    monkeypatch.setattr(imaging, "open", guarded_open, raising=False)
+    monkeypatch.setattr(imaging, "open_regular", guarded_open)
 
     def delete_when_embedding_starts(phase: str, done: int, total: int) -> None:
         if phase == "embed" and done == 0 and (library / "doomed.jpg").exists():
@@ -161,3 +161,147 @@ def test_model_json_may_declare_its_sure_level(tmp_path: Path) -> None:
     raw = json.loads((bundled_model_dir() / "model.json").read_text())
     (tmp_path / "model.json").write_text(json.dumps({**raw, "sure_threshold": 0.97}))
     assert load_spec(tmp_path).sure_threshold == 0.97
+
+
+# --- files that change under the scan -------------------------------------------------------------------------
+
+
+@pytest.fixture
+def pair(tmp_path: Path, wallpapers: Path) -> Path:
+    """A photo and a smaller re-encode of it (near duplicates), an unrelated photo and a broken JPEG."""
+    root = tmp_path / "pair"
+    root.mkdir()
+    photo = wallpapers / "images" / "lomiri-wallpapers-16.04" / "Dragonfly_by_Bolly.jpg"
+    shutil.copy(photo, root / "photo.jpg")
+    Image.open(photo).resize((512, 384)).save(root / "victim.jpg", quality=80)
+    shutil.copy(wallpapers / "images" / "mate-backgrounds/mate/nature/Dune.jpg", root / "dune.jpg")
+    (root / "broken.jpg").write_bytes(photo.read_bytes()[:3000])
+    return root
+
+
+def grouped(result) -> list[list[str]]:
+    return sorted(sorted(os.path.basename(m.path) for m in g.members) for g in result.groups)
+
+
+def _vanish(path: Path, aside: Path):
+    path.rename(aside)
+    return lambda: aside.rename(path)  # rename keeps size and mtime: the file comes back unchanged
+
+
+def _folder(path: Path, aside: Path):
+    path.rename(aside)
+    path.mkdir()
+    return lambda: (path.rmdir(), aside.rename(path))
+
+
+def _truncate(path: Path, aside: Path):
+    """A copy being written: short for a moment, then whole again with the same size and mtime."""
+    data, st = path.read_bytes(), path.stat()
+    path.write_bytes(data[: len(data) // 3])
+
+    def restore() -> None:
+        path.write_bytes(data)
+        os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))
+
+    return restore
+
+
+@pytest.mark.parametrize("fault", [_vanish, _folder, _truncate, "permission"])
+def test_a_file_that_failed_for_a_moment_is_grouped_once_it_is_back(
+    pair: Path, tmp_path: Path, embedder: Embedder, monkeypatch, fault
+) -> None:
+    victim = pair / "victim.jpg"
+    settings = ScanSettings(roots=(str(pair),), cache_path=str(tmp_path / "cache.sqlite3"))
+    restore: list = []
+    if fault == "permission":
+        real_open = imaging.open_regular
+
+        def denied(path):
+            if str(path) == str(victim):
+                raise PermissionError(13, "Permission denied", str(path))
+            return real_open(path)
+
+        monkeypatch.setattr(imaging, "open_regular", denied)
+        restore.append(lambda: monkeypatch.setattr(imaging, "open_regular", real_open))
+    else:
+
+        def strike(phase: str, done: int, total: int) -> None:
+            if phase == "embed" and done == 0 and not restore:
+                restore.append(fault(victim, tmp_path / "aside.jpg"))
+
+    first = scan(settings, Progress(None if fault == "permission" else strike), embedder=embedder)
+    assert "victim.jpg" in {os.path.basename(s.path) for s in first.skipped}
+    assert grouped(first) == []
+    restore[0]()
+    again = scan(settings, embedder=embedder)
+    assert grouped(again) == [["photo.jpg", "victim.jpg"]]
+    assert {os.path.basename(s.path) for s in again.skipped} == {"broken.jpg"}
+    assert again.stats["decoded"] == 1  # the victim only: the broken JPEG's failure is remembered
+
+
+def test_a_vanished_representative_hands_over_to_its_copies(pair: Path, embedder: Embedder) -> None:
+    for name in ("copy-1.jpg", "copy-2.jpg"):
+        shutil.copy(pair / "photo.jpg", pair / name)
+    first = pair / "copy-1.jpg"  # the first path of the byte-identical set stands for it
+
+    def delete_it(phase: str, done: int, total: int) -> None:
+        if phase == "embed" and done == 0 and first.exists():
+            first.unlink()
+
+    result = scan(ScanSettings(roots=(str(pair),), use_cache=False), Progress(delete_it), embedder=embedder)
+    assert grouped(result) == [["copy-2.jpg", "photo.jpg", "victim.jpg"]]
+    members = {os.path.basename(m.path): m for g in result.groups for m in g.members}
+    assert (members["copy-2.jpg"].width, members["photo.jpg"].width) == (1024, 1024)
+    assert members["photo.jpg"].exact_of == str(pair / "copy-2.jpg")
+    assert ("copy-1.jpg", "file vanished during the scan") in {
+        (os.path.basename(s.path), s.reason) for s in result.skipped
+    }
+
+
+def test_a_copy_that_vanished_after_hashing_leaves_its_group(pair: Path, embedder: Embedder) -> None:
+    shutil.copy(pair / "photo.jpg", pair / "photo-copy.jpg")  # "photo-copy" sorts first: it is decoded
+
+    def delete_copy(phase: str, done: int, total: int) -> None:
+        if phase == "embed" and done == 0 and (pair / "photo.jpg").exists():
+            (pair / "photo.jpg").unlink()
+
+    result = scan(ScanSettings(roots=(str(pair),), use_cache=False), Progress(delete_copy), embedder=embedder)
+    assert grouped(result) == [["photo-copy.jpg", "victim.jpg"]]
+    assert not any(g.exact for g in result.groups)
+
+
+def test_exact_only_never_groups_a_vanished_file(pair: Path, monkeypatch) -> None:
+    shutil.copy(pair / "photo.jpg", pair / "copy-1.jpg")
+    shutil.copy(pair / "photo.jpg", pair / "copy-2.jpg")
+    from engine import embedding
+
+    real_read_info = embedding.read_info
+
+    def vanish_first(path: str):
+        if path.endswith("copy-1.jpg"):
+            os.unlink(path)
+        return real_read_info(path)
+
+    monkeypatch.setattr(embedding, "read_info", vanish_first)
+    result = scan(ScanSettings(roots=(str(pair),), use_cache=False, exact_only=True))
+    assert grouped(result) == [["copy-2.jpg", "photo.jpg"]]
+    assert all(m.width == 1024 for m in result.groups[0].members)
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs FIFOs")
+def test_a_photo_replaced_by_a_fifo_does_not_stall_the_scan(pair: Path, embedder: Embedder) -> None:
+    victim = pair / "victim.jpg"
+
+    def to_fifo(phase: str, done: int, total: int) -> None:
+        if phase == "embed" and done == 0 and victim.is_file():
+            victim.unlink()
+            os.mkfifo(victim)
+
+    settings = ScanSettings(roots=(str(pair),), use_cache=False)
+    try:
+        result = finishes(lambda: scan(settings, Progress(to_fifo), embedder=embedder), timeout=120)
+    finally:
+        unblock(victim)
+    assert ("victim.jpg", "not a regular file: a named pipe (FIFO)") in {
+        (os.path.basename(s.path), s.reason) for s in result.skipped
+    }
