@@ -2,6 +2,8 @@
 
 ``model.json`` records the architecture, input size, normalisation, the sigmoid calibration that turns a
 Euclidean distance into a score, the default threshold and the model id the cache keys embeddings by.
+Every field is checked against its range in :data:`_FIELDS` when the file is read, so a broken folder fails
+at once with one line naming the field, not later as a traceback or as nonsense groups.
 Weights are plain state dicts loaded with ``weights_only=True`` on the CPU, then moved to the device.
 """
 
@@ -10,11 +12,15 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import pickle
+import warnings
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from engine.paths import resources_dir
+from engine.userfiles import NotRegularFileError, open_regular
 
 if TYPE_CHECKING:
     from engine.model.network import SiameseBranch
@@ -80,32 +86,111 @@ def bundled_model_dir() -> Path:
 
 def file_digest(path: Path) -> str:
     h = hashlib.sha256()
-    with open(path, "rb") as f:
+    with open_regular(path) as f:  # a FIFO named weights.pt must not block
         for chunk in iter(lambda: f.read(1 << 20), b""):
             h.update(chunk)
     return h.hexdigest()
 
 
+def _number(v: object) -> bool:
+    return isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
+
+
+def _whole(lo: int, hi: int) -> Callable[[object], bool]:
+    return lambda v: isinstance(v, int) and not isinstance(v, bool) and lo <= v <= hi
+
+
+def _side_or_sides(v: object) -> bool:
+    """One side in pixels, or [height, width] (engine.model.export traces non-square inputs)."""
+    side = _whole(16, 2048)
+    return side(v) or (isinstance(v, list) and len(v) == 2 and all(side(s) for s in v))
+
+
+def _text(v: object) -> bool:
+    return isinstance(v, str) and v.strip() != ""
+
+
+INPUT_MODES = ("squash", "pad")  # how a picture is fitted to the square input (engine.imaging)
+_REQUIRED = ("model_id", "weights", "embedding_dim", "calibration")
+_FIELDS: dict[str, tuple[Callable[[Any], bool], str]] = {
+    "model_id": (_text, "a non-empty text"),
+    "weights": (_text, "the weights file name, in the model folder"),
+    "embedding_dim": (lambda v: v is None or _whole(1, 65536)(v), "null or a whole number from 1 to 65536"),
+    "hidden": (_whole(1, 65536), "a whole number from 1 to 65536"),
+    "input_size": (_side_or_sides, "a whole number of pixels from 16 to 2048 (or [height, width] of such)"),
+    "input_mode": (lambda v: v in INPUT_MODES, f"one of {', '.join(INPUT_MODES)}"),
+    "mean": (_number, "a number"),
+    "std": (lambda v: _number(v) and v > 0, "a number above 0"),
+    "threshold": (lambda v: _number(v) and 0 < v < 1, "a number between 0 and 1 (both excluded)"),
+    "sure_threshold": (lambda v: v is None or (_number(v) and 0 < v <= 1), "null or a number above 0, up to 1"),
+    "calibration": (lambda v: isinstance(v, dict), 'an object {"scale": ..., "offset": ...}'),
+    "calibration.scale": (lambda v: _number(v) and v > 0, "a number above 0"),
+    "calibration.offset": (lambda v: _number(v) and 0 <= v <= 2, "a distance from 0 to 2"),
+}
+"""Each field of model.json: the test its value must pass, and what to tell the user it must be."""
+
+
+def _checked(raw: object, spec_file: Path) -> dict[str, Any]:
+    """The fields of model.json, each checked; ModelError naming the first wrong one."""
+
+    def fail(message: str) -> ModelError:
+        return ModelError(f"{spec_file}: {message}")
+
+    if not isinstance(raw, dict):
+        raise fail(f"expected a JSON object of model fields, found {_shown(raw)}")
+    for name in _REQUIRED:
+        if name not in raw:
+            raise fail(f'"{name}" is missing')
+    for name, (ok, want) in _FIELDS.items():
+        group, _, key = name.partition(".")
+        value = raw[group].get(key, ...) if key else raw.get(group, ...)
+        if value is ... and key:
+            raise fail(f'"{name}" is missing')
+        if value is not ... and not ok(value):
+            raise fail(f'"{name}" must be {want}, not {_shown(value)}')
+    return raw
+
+
+def _shown(value: object) -> str:
+    text = json.dumps(value) if not isinstance(value, float) or math.isfinite(value) else str(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
 def load_spec(location: str | Path | None = None) -> ModelSpec:
-    """Read a model folder (or its model.json); None means the bundled model."""
+    """Read a model folder (or its model.json); None means the bundled model. ModelError names a wrong field."""
     folder = Path(location) if location else bundled_model_dir()
     spec_file = folder if folder.is_file() and folder.suffix == ".json" else folder / SPEC_NAME
     folder = spec_file.parent
     try:
-        raw = json.loads(spec_file.read_text(encoding="utf-8"))
+        with open_regular(spec_file) as f:
+            raw = _checked(json.loads(f.read().decode("utf-8")), spec_file)
     except FileNotFoundError:
         raise ModelError(f"no model found at {folder} ({SPEC_NAME} is missing)") from None
     except (OSError, ValueError) as exc:
-        raise ModelError(f"cannot read {spec_file}: {exc}") from None
-    try:
-        cal = raw.pop("calibration")
-        known = {k: raw.pop(k) for k in list(raw) if k in ModelSpec.__dataclass_fields__}
-        spec = ModelSpec(
-            calibration=Calibration(float(cal["scale"]), float(cal["offset"])), **known, folder=str(folder)
-        )
-    except (KeyError, TypeError, ValueError) as exc:
-        raise ModelError(f"{spec_file} is not a valid model description: {exc}") from None
+        raise ModelError(f"cannot read {spec_file}: {_one_line(exc)}") from None
+    cal = raw.pop("calibration")
+    raw.pop("folder", None)  # where it was loaded from is not the file's to say
+    known = {k: raw.pop(k) for k in list(raw) if k in ModelSpec.__dataclass_fields__ and k != "extra"}
+    spec = ModelSpec(calibration=Calibration(float(cal["scale"]), float(cal["offset"])), **known, folder=str(folder))
     return replace(spec, extra={**spec.extra, **raw})
+
+
+def _one_line(exc: BaseException, limit: int = 200) -> str:
+    """A library's message on one line (torch's run to a page), shortened to ``limit`` characters."""
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _open_weights(path: Path) -> BinaryIO:
+    """The weights file, opened; ModelError saying what is wrong with it otherwise."""
+    try:
+        return open_regular(path)
+    except FileNotFoundError:
+        raise ModelError(f"weights file {path} is missing") from None
+    except NotRegularFileError as exc:
+        raise ModelError(f"weights file {path} is {exc.strerror}") from None
+    except OSError as exc:
+        raise ModelError(f"cannot read weights file {path}: {exc.strerror or exc}") from None
 
 
 def save_spec(spec: ModelSpec, folder: str | Path) -> Path:
@@ -136,13 +221,18 @@ def build_network(spec: ModelSpec) -> SiameseBranch:
     if path is None:
         load_imagenet_backbone(net.backbone)
     else:
-        if not path.is_file():
-            raise ModelError(f"weights file {path} is missing")
-        try:
-            state = torch.load(path, map_location="cpu", weights_only=True)
-            net.load_state_dict(state, strict=True)
-        except Exception as exc:  # a broken or foreign file: say which and why, do not crash
-            raise ModelError(f"cannot load weights {path}: {exc}") from None
+        with _open_weights(path) as f:
+            try:
+                with warnings.catch_warnings():  # "Detected pickle protocol 4": noise beside our one line
+                    warnings.simplefilter("ignore", UserWarning)
+                    state = torch.load(f, map_location="cpu", weights_only=True)
+                net.load_state_dict(state, strict=True)
+            except pickle.UnpicklingError:  # weights_only refused it: code or objects besides tensors
+                raise ModelError(
+                    f"cannot load weights {path}: it holds Python objects besides tensors, refused for safety"
+                ) from None
+            except Exception as exc:  # a broken or foreign file: say which and why, do not crash
+                raise ModelError(f"cannot load weights {path}: {_one_line(exc)}") from None
     net.eval()
     return net
 
@@ -152,6 +242,11 @@ def verify_model_id(spec: ModelSpec) -> None:
     path = spec.weights_path()
     if path is None:
         return
-    digest = file_digest(path)[:12]
+    with _open_weights(path):
+        pass
+    try:
+        digest = file_digest(path)[:12]
+    except OSError as exc:  # it changed since the check above
+        raise ModelError(f"cannot read weights file {path}: {exc.strerror or exc}") from None
     if not spec.model_id.endswith(digest):
         raise ModelError(f"model id {spec.model_id} does not match weights {path.name} (digest {digest})")
