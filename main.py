@@ -45,9 +45,18 @@ def main(argv: list[str] | None = None) -> int:
     return gui_main(argv)
 
 
-if __name__ == "__main__":
-    if getattr(sys, "frozen", False):  # a frozen app's child processes start here; from source it costs an import
-        import multiprocessing
+def run() -> int:
+    """``main()`` as a program: Ctrl-C while starting up (torch takes seconds to import) exits 130, no traceback."""
+    try:
+        if getattr(sys, "frozen", False):  # a frozen app's child processes start here; from source it costs an import
+            import multiprocessing
 
-        multiprocessing.freeze_support()
-    sys.exit(main())
+            multiprocessing.freeze_support()
+        return main()
+    except KeyboardInterrupt:
+        print("doppel: cancelled", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(run())

@@ -6,8 +6,10 @@ import csv
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -190,3 +192,129 @@ def test_a_bare_folder_means_scan(library: Path) -> None:
     out = run_cli(str(library), "--exact-only", "--no-cache")
     assert out.returncode == 0, out.stderr
     assert "1 group," in out.stdout and "copy of original.jpg" in out.stdout
+
+
+# --- output that cannot be written, consoles that cannot show a name, Ctrl-C --------------------------------------
+
+
+def tiny_pngs(root: Path, pairs: int, name: str = "photo {n:04}.png") -> None:
+    """``pairs`` byte-identical pairs of 1x1 PNGs, each pair a different colour: many groups, no model needed."""
+    root.mkdir(parents=True, exist_ok=True)
+    for n in range(pairs):
+        Image.new("RGB", (1, 1), (n % 256, n // 256, 7)).save(root / name.format(n=n))
+        shutil.copy(root / name.format(n=n), root / ("copy of " + name.format(n=n)))
+
+
+def test_output_into_a_closed_pipe_ends_quietly(tmp_path: Path) -> None:
+    """`doppel scan ... | head -1`: the reader leaves after one line, with half a megabyte still to print."""
+    tiny_pngs(tmp_path / "lib", 1500)
+    proc = subprocess.Popen(
+        [sys.executable, str(REPO / "main.py"), "scan", str(tmp_path / "lib"), "--exact-only", "--no-cache"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=REPO,
+    )
+    assert proc.stdout is not None and proc.stdout.readline().startswith(b"3000 files scanned")
+    proc.stdout.close()  # what head does after its line
+    _, err = proc.communicate(timeout=120)
+    assert b"Traceback" not in err and b"BrokenPipe" not in err, err.decode(errors="replace")
+    assert proc.returncode == 141  # as a shell reports a tool ended by SIGPIPE
+
+
+def test_names_a_console_cannot_show_are_escaped(tmp_path: Path) -> None:
+    """On a cp1252 console (Windows, redirected) an emoji in a file name printed as an escape, not a crash."""
+    tiny_pngs(tmp_path / "lib", 1, name="party \U0001f389 {n}.png")
+    out = subprocess.run(
+        [sys.executable, str(REPO / "main.py"), "scan", str(tmp_path / "lib"), "--exact-only", "--no-cache"],
+        capture_output=True,
+        env={**os.environ, "PYTHONIOENCODING": "cp1252"},
+        cwd=REPO,
+        timeout=120,
+    )
+    assert out.returncode == 0, out.stderr.decode(errors="replace")
+    assert "party \\U0001f389 0.png" in out.stdout.decode("cp1252")
+
+
+def _interrupt_when_ready(code: str, marker: Path, *args: str) -> subprocess.CompletedProcess:
+    """Run ``code`` (which writes ``marker`` when it is where Ctrl-C should land), then press Ctrl-C."""
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code, str(marker), *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=REPO,
+    )
+    try:
+        for _ in range(1200):
+            if marker.exists() or proc.poll() is not None:
+                break
+            time.sleep(0.05)  # a child process, not Qt: polling for its marker file is the only way to know
+        if not marker.exists():
+            proc.kill()
+            pytest.fail(f"the child never got there: {proc.communicate()}")
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    return subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
+
+
+@pytest.mark.skipif(os.name != "posix", reason="sends SIGINT")
+def test_ctrl_c_while_starting_up_prints_no_traceback(tmp_path: Path) -> None:
+    code = (
+        "import importlib.abc, pathlib, runpy, sys, time\n"
+        "marker = pathlib.Path(sys.argv[1])\n"
+        "class Slow(importlib.abc.MetaPathFinder):\n"  # the CLI's imports take seconds on a cold disk
+        "    def find_spec(self, name, path, target=None):\n"
+        "        if name == 'engine.cli':\n"
+        "            marker.write_text('importing')\n"
+        "            time.sleep(60)\n"
+        "sys.meta_path.insert(0, Slow())\n"
+        "sys.argv = ['main.py', 'scan', sys.argv[2]]\n"
+        "runpy.run_path('main.py', run_name='__main__')\n"
+    )
+    done = _interrupt_when_ready(code, tmp_path / "ready", str(tmp_path))
+    assert done.returncode == 130 and "Traceback" not in done.stderr, done.stderr
+    assert done.stderr.strip() == "doppel: cancelled"
+
+
+@pytest.mark.skipif(os.name != "posix", reason="sends SIGINT")
+def test_ctrl_c_with_a_decode_stuck_in_a_system_call_exits_at_once(tmp_path: Path) -> None:
+    """A worker that never returns (a hung share, a FIFO on an old kernel) must not keep a cancelled scan alive."""
+    tiny_pngs(tmp_path / "lib", 1)
+    code = (
+        "import pathlib, runpy, sys, threading\n"
+        "import engine.model.inference as inference\n"
+        "marker = pathlib.Path(sys.argv[1])\n"
+        "def stuck(*args):\n"
+        "    marker.write_text('stuck')\n"
+        "    threading.Event().wait()\n"
+        "inference.load_for_model = stuck\n"
+        "sys.argv = ['main.py', 'scan', sys.argv[2], '--no-cache']\n"
+        "runpy.run_path('main.py', run_name='__main__')\n"
+    )
+    done = _interrupt_when_ready(code, tmp_path / "ready", str(tmp_path / "lib"))
+    assert done.returncode == 130 and "Traceback" not in done.stderr, done.stderr
+    assert "cancelled" in done.stderr
+
+
+def test_an_empty_root_exits_2(capsys) -> None:
+    from engine.cli import main as cli
+
+    assert cli(["scan", ""]) == 2
+    assert capsys.readouterr().err == "doppel: error: No folder given (an empty name)\n"
+
+
+def test_cache_problems_are_said_once_on_stderr(tmp_path: Path, capsys) -> None:
+    from engine.cli import main as cli
+
+    tiny_pngs(tmp_path / "lib", 2)
+    cache = tmp_path / "cache.sqlite3"
+    cache.write_bytes(b"this is not a database" * 100)
+    assert cli(["scan", str(tmp_path / "lib"), "--exact-only", "--cache", str(cache), "--quiet"]) == 0
+    err = capsys.readouterr().err
+    assert err.count("doppel: warning: ") == 1 and "was set aside" in err
+    assert cli(["scan", str(tmp_path / "lib"), "--exact-only", "--cache", str(cache), "--quiet"]) == 0
+    assert capsys.readouterr().err == ""  # the new cache is fine: nothing more to say

@@ -6,6 +6,7 @@ Headless, never imports the GUI.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 
@@ -43,10 +44,42 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE: what a shell reports for a tool whose reader went away
+
+
+def tolerant_output() -> None:
+    """Characters the console cannot show (an emoji in a file name on a cp1252 console) print as escapes.
+
+    JSON and CSV files are written as UTF-8 whatever the console; this is only about what is printed.
+    """
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            try:
+                reconfigure(errors="backslashreplace")
+            except (ValueError, OSError):  # closed, or not a real text stream
+                pass
+
+
+def _silence_output() -> None:
+    """After a broken pipe: point stdout and stderr at the null device, so the exit flush cannot fail again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        for stream in (sys.stdout, sys.stderr):
+            os.dup2(devnull, stream.fileno())
+    except (OSError, ValueError, AttributeError):  # no real file descriptors (captured in a test)
+        pass
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    tolerant_output()
     parser = build_parser()
     args = parser.parse_args(argv)
-    code: int = COMMANDS[args.command].run(args, parser)
+    try:
+        code: int = COMMANDS[args.command].run(args, parser)
+    except BrokenPipeError:  # `doppel scan ... | head -1`: the reader has what it wanted; stop quietly
+        _silence_output()
+        return EXIT_BROKEN_PIPE
     return code
 
 

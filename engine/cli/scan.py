@@ -128,6 +128,8 @@ def run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         print("doppel: cancelled; what was done is cached and the next scan resumes from it", file=sys.stderr)
         return 130
     bar.close()
+    for warning in result.warnings:  # said once per scan: the cache set aside, read-only, or in memory
+        print(f"doppel: warning: {warning}", file=sys.stderr)
     try:
         if args.pairs_csv:
             write_pairs_csv(result, args.pairs_csv)
@@ -206,8 +208,12 @@ def _n(count: int, one: str, many: str | None = None) -> str:
 def print_summary(result: ScanResult, out: TextIO | None = None) -> None:
     out = out if out is not None else sys.stdout  # looked up now: callers may have replaced it
 
+    encoding = getattr(out, "encoding", None) or "utf-8"
+
     def say(text: str) -> None:
-        out.write(text.encode("utf-8", "surrogateescape").decode("utf-8", "replace") + "\n")
+        # bytes of non-UTF-8 names as U+FFFD, then what the console cannot encode (an emoji on cp1252) as escapes
+        text = text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+        out.write(text.encode(encoding, "backslashreplace").decode(encoding) + "\n")
 
     say(summary_line(result))
     for n, g in enumerate(result.groups, 1):
