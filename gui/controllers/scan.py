@@ -78,6 +78,7 @@ class ScanController(QObject):
         self.task: TaskHandle | None = None
         self._scan_settings: ScanSettings | None = None  # those of the scan running or last run
         self._gen = 0
+        self._told: set[str] = set()  # scan warnings already in the Messages panel: each is said once a session
         progress.cancelRequested.connect(self.cancel)
         self._escape = EscapeCancels(window, self.cancel) if window is not None else None
         self.scanningChanged.connect(self._watch_escape)
@@ -157,9 +158,15 @@ class ScanController(QObject):
             return
         self._stopped()
         emit(self.resultReady, result, settings)
+        news = [w for w in result.warnings if w not in self._told]
+        for warning in news:  # the cache set aside, read-only or in memory: the panel keeps the details
+            self.messages.add_message(warning)
+        self._told.update(news)
         self.messages.status(
             f"Scanned {result.files_scanned:,} files in {human_duration(time.monotonic() - started)}: "
-            f"{len(result.groups)} groups" + (f", {len(result.skipped)} skipped" if result.skipped else ""),
+            f"{len(result.groups)} groups"
+            + (f", {len(result.skipped)} skipped" if result.skipped else "")
+            + (" (see Messages about the cache)" if news else ""),
             15000,
         )
         emit(self.scanEnded, "done")

@@ -233,3 +233,28 @@ def test_scan_reports_its_result_before_it_ends(qtbot, parts, photos):
     assert parts.statuses[-1].startswith("Scanned 6 files") and parts.messages.banner.isHidden()
     scan.cancel()  # nothing running: nothing happens
     assert events[-1] == "done"
+
+
+def test_scan_warnings_reach_the_messages_panel_once(qtbot, parts, photos, tmp_path) -> None:
+    """The cache set aside, read-only or in memory: said in the Messages panel, once a session, not every scan."""
+    from dataclasses import replace
+
+    from gui_helpers import fake_result
+
+    warning = "The cache /x/cache.sqlite3 is read-only: it is read, but what scans learn is not saved."
+
+    class Service:
+        def scan(self, settings, progress, labels=None):
+            return replace(fake_result(tmp_path), warnings=(warning,))
+
+    progress = ProgressPanel()
+    qtbot.addWidget(progress)
+    scan = ScanController(parts.runner, Service(), LabelStore(), parts.store, progress, parts.messages)
+    parts.store.current.folders = [Folder(str(photos))]
+    said = []
+    for _ in range(2):
+        with qtbot.waitSignal(scan.scanEnded, timeout=30000):
+            assert scan.start()
+        said.append(parts.statuses[-1])
+    assert parts.messages.problems.message_texts() == [warning]
+    assert said[0].endswith("(see Messages about the cache)") and "cache" not in said[1]
