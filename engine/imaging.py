@@ -334,20 +334,44 @@ def _oriented(im: Image.Image, orientation: int) -> Image.Image:
     return im.transpose(method) if method is not None else im
 
 
-def load_for_model(path: str, size: int) -> tuple[Image.Image, ImageInfo]:
-    """The whole picture squashed to ``size`` x ``size`` RGB (no crop: a crop could cut away the difference).
+INPUT_MODES = ("squash", "pad")
+PAD_GREY = (127, 127, 127)  # zero after the network's (pixel - 127) / 128: the bars carry no signal
+
+
+def fit_square(rgb: Image.Image, size: int, mode: str = "squash") -> Image.Image:
+    """The whole picture in a ``size`` x ``size`` square: squashed, or ("pad") aspect kept on grey bars.
+
+    Padding keeps a crop's content undistorted against its original (a phone-shaped cut of a landscape is
+    stretched three-fold by squashing); squashing spends every pixel on content. Both commute with the EXIF
+    rotation (the bars are centred), so the image is fitted first and rotated at the small size.
+    """
+    if mode == "squash":
+        return rgb.resize((size, size), Image.Resampling.BILINEAR, reducing_gap=2.0)
+    if mode != "pad":
+        raise ValueError(f"unknown input mode {mode!r}; known: {', '.join(INPUT_MODES)}")
+    w, h = rgb.size
+    f = size / max(w, h, 1)
+    nw, nh = min(size, max(1, round(w * f))), min(size, max(1, round(h * f)))
+    small = rgb.resize((nw, nh), Image.Resampling.BILINEAR, reducing_gap=2.0)
+    if (nw, nh) == (size, size):
+        return small
+    canvas = Image.new("RGB", (size, size), PAD_GREY)
+    canvas.paste(small, ((size - nw) // 2, (size - nh) // 2))
+    return canvas
+
+
+def load_for_model(path: str, size: int, mode: str = "squash") -> tuple[Image.Image, ImageInfo]:
+    """The whole picture fitted into ``size`` x ``size`` RGB by ``mode`` (never cropped: a crop could cut away
+    the difference).
 
     JPEGs are decoded at reduced scale by libjpeg, so a 12-megapixel photo costs a fraction of a full decode.
-    Squashing to a square commutes with the EXIF rotation, so the image is resized first and rotated at the
-    small size.
     """
     with _opened(path) as im:
         full_size = im.size
         pixels, decoded = _load_small(im, (size, size))
         exif = _exif(im, header_only=not decoded)
         info = _info(im, exif, full_size)
-        rgb = _to_rgb(pixels)
-        small = rgb.resize((size, size), Image.Resampling.BILINEAR, reducing_gap=2.0)
+        small = fit_square(_to_rgb(pixels), size, mode)
         return _oriented(small, _orientation(exif)), info
 
 

@@ -115,7 +115,7 @@ class Embedder:
                 entry = next(it, None)
                 if entry is None:
                     return
-                pending.append((entry, pool.submit(load_for_model, entry.path, size)))
+                pending.append((entry, pool.submit(load_for_model, entry.path, size, self.spec.input_mode)))
 
         try:
             fill(0)

@@ -19,6 +19,7 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
+from engine.imaging import INPUT_MODES
 from engine.paths import resources_dir
 from engine.userfiles import NotRegularFileError, open_regular
 
@@ -64,6 +65,7 @@ class ModelSpec:
     embedding_dim: int | None  # None: raw pooled backbone features, no projection head
     hidden: int = 512
     input_size: int = 224
+    input_mode: str = "squash"  # how a picture becomes input_size x input_size: engine.imaging.INPUT_MODES
     mean: float = LITE0_MEAN  # input normalisation: (pixel - mean) / std
     std: float = LITE0_STD
     calibration: Calibration = field(default_factory=lambda: Calibration(12.0, 0.6))
@@ -110,7 +112,6 @@ def _text(v: object) -> bool:
     return isinstance(v, str) and v.strip() != ""
 
 
-INPUT_MODES = ("squash", "pad")  # how a picture is fitted to the square input (engine.imaging)
 _REQUIRED = ("model_id", "weights", "embedding_dim", "calibration")
 _FIELDS: dict[str, tuple[Callable[[Any], bool], str]] = {
     "model_id": (_text, "a non-empty text"),
