@@ -58,9 +58,10 @@ def _random_colour(rng: random.Random) -> tuple[int, int, int]:
 
 # ------------------------------------------------------------------------------------------------ geometry
 def crop(im: Image.Image, rng: random.Random) -> Image.Image:
-    """Keep 45-95% of the area, centred or anywhere, with a mild aspect change."""
+    """Keep 25-95% of the area, centred or anywhere, with a mild aspect change (v1 kept 45-95% and missed
+    the small crops people make)."""
     w, h = im.size
-    area = rng.uniform(0.45, 0.95)
+    area = rng.uniform(0.25, 0.95)
     r = rng.uniform(-0.3, 0.3) * (1 - area)
     fw = min(1.0, math.sqrt(area) * (1 + r))
     fh = min(1.0, area / fw)
@@ -69,6 +70,18 @@ def crop(im: Image.Image, rng: random.Random) -> Image.Image:
         x0, y0 = rng.randint(0, w - cw), rng.randint(0, h - ch)
     else:
         x0, y0 = (w - cw) // 2, (h - ch) // 2
+    return im.crop((x0, y0, x0 + cw, y0 + ch))
+
+
+def phone_crop(im: Image.Image, rng: random.Random) -> Image.Image:
+    """A phone-shaped cut: a tall strip of a landscape (9:16 to 9:21, full height) or a wide strip of a portrait."""
+    w, h = im.size
+    aspect = rng.uniform(9 / 21, 9 / 16)
+    if w >= h:
+        cw, ch = min(w, max(8, round(h * aspect))), h
+    else:
+        cw, ch = w, min(h, max(8, round(w * aspect)))
+    x0, y0 = rng.randint(0, w - cw), rng.randint(0, h - ch)
     return im.crop((x0, y0, x0 + cw, y0 + ch))
 
 
@@ -112,8 +125,8 @@ def _inscribed(w: float, h: float, ang: float) -> tuple[float, float]:
 
 
 def small_rotation(im: Image.Image, rng: random.Random) -> Image.Image:
-    """Rotate 1-10 degrees; either crop to the inscribed rectangle or keep the corners filled."""
-    deg = rng.uniform(1.0, 10.0) * rng.choice([-1, 1])
+    """Rotate 1-14 degrees; either crop to the inscribed rectangle or keep the corners filled."""
+    deg = rng.uniform(1.0, 14.0) * rng.choice([-1, 1])
     w, h = im.size
     if rng.random() < 0.7:
         r = im.rotate(deg, resample=Image.Resampling.BICUBIC, expand=True)
@@ -200,13 +213,42 @@ def text_overlay(im: Image.Image, rng: random.Random) -> Image.Image:
     return Image.alpha_composite(base, layer).convert("RGB")
 
 
+def watermark(im: Image.Image, rng: random.Random) -> Image.Image:
+    """A translucent mark repeated over the picture, or one large slanted word across it."""
+    w, h = im.size
+    base = im.convert("RGBA")
+    layer = Image.new("RGBA", base.size, (0, 0, 0, 0))
+    draw = ImageDraw.Draw(layer)
+    text = rng.choice(_WORDS)
+    col = (*_random_colour(rng), rng.randint(50, 130))
+    if rng.random() < 0.5:
+        size = max(8, round(min(w, h) * rng.uniform(0.04, 0.08)))
+        f = _font(size)
+        tw = draw.textbbox((0, 0), text, font=f)[2]
+        dx, dy = tw + size * rng.randint(1, 4), size * rng.randint(2, 4)
+        for y in range(0, h, dy):
+            for x in range(-((y // dy) % 2) * dx // 2, w, dx):
+                draw.text((x, y), text, font=f, fill=col)
+        return Image.alpha_composite(base, layer).convert("RGB")
+    size = max(8, round(min(w, h) * rng.uniform(0.12, 0.25)))
+    f = _font(size)
+    tw, th = draw.textbbox((0, 0), text, font=f)[2:]
+    tile = Image.new("RGBA", (tw + 4, th + 4), (0, 0, 0, 0))
+    ImageDraw.Draw(tile).text((2, 2), text, font=f, fill=col)
+    tile = tile.rotate(rng.uniform(-50, 50), expand=True, resample=Image.Resampling.BICUBIC)
+    base.alpha_composite(tile, (max(0, (w - tile.size[0]) // 2), max(0, (h - tile.size[1]) // 2)))
+    return base.convert("RGB")
+
+
 def screenshot(im: Image.Image, rng: random.Random) -> Image.Image:
     """The photo shown inside a larger window or phone frame: bars, panels and some UI text around it."""
     w, h = im.size
-    scale = rng.uniform(0.55, 0.85)
+    scale = rng.uniform(0.5, 0.95)  # 25-90% of the canvas
     pw, ph = max(8, round(w * scale)), max(8, round(h * scale))
     photo = im.resize((pw, ph), Image.Resampling.BILINEAR)
     W, H = max(w, pw + 16), max(h, ph + 24)
+    if rng.random() < 0.5:  # a phone screen or a desktop window rather than the photo's own shape
+        W, H = (max(W, round(H * rng.uniform(0.45, 0.6))), H) if rng.random() < 0.5 else (W, max(H, round(W * 0.6)))
     bg = rng.choice([(255, 255, 255), (240, 240, 240), (30, 30, 30), (0, 0, 0), (45, 45, 60)])
     canvas = Image.new("RGB", (W, H), bg)
     draw = ImageDraw.Draw(canvas)
@@ -253,9 +295,11 @@ def encode(im: Image.Image, rng: random.Random, fmt: str | None = None) -> Image
 FAMILIES: dict[str, tuple[Transform, float]] = {
     "rotate90": (rotate90, 3.0),
     "grayscale": (grayscale, 2.0),
-    "crop": (crop, 2.0),
+    "crop": (crop, 2.5),
     "downscale": (downscale, 1.0),
     "aspect": (aspect, 0.7),
+    "phone_crop": (phone_crop, 1.0),
+    "watermark": (watermark, 0.8),
     "mirror": (mirror, 1.2),
     "small_rotation": (small_rotation, 1.0),
     "colour": (colour, 1.5),
@@ -265,8 +309,11 @@ FAMILIES: dict[str, tuple[Transform, float]] = {
     "sharpen": (sharpen, 0.3),
     "letterbox": (letterbox, 1.2),
     "text": (text_overlay, 1.0),
-    "screenshot": (screenshot, 0.8),
+    "screenshot": (screenshot, 1.2),
 }
+
+
+_CUTS = {"crop", "phone_crop"}
 
 
 def random_base_aspect(im: Image.Image, rng: random.Random) -> Image.Image:
@@ -286,7 +333,8 @@ def random_view(
     chosen: list[str] = []
     while len(chosen) < k:
         n = rng.choices(names, weights=weights)[0]
-        if n not in chosen:
+        # one cut per view: a crop of a phone crop keeps a sliver that is no longer the same picture
+        if n not in chosen and not (n in _CUTS and _CUTS.intersection(chosen)):
             chosen.append(n)
     out = _rgb(im)
     for n in chosen:
@@ -296,5 +344,12 @@ def random_view(
 
 
 def squash(im: Image.Image, size: int) -> np.ndarray:
-    """What inference sees: the whole image squashed to size x size, bilinear (as engine.imaging does)."""
+    """What a "squash" model sees: the whole image squashed to size x size, bilinear (as engine.imaging does)."""
     return np.asarray(_rgb(im).resize((size, size), Image.Resampling.BILINEAR), dtype=np.uint8)
+
+
+def fit(im: Image.Image, size: int, mode: str = "pad") -> np.ndarray:
+    """What inference sees, for either input mode of engine.imaging ("pad": aspect kept, grey bars)."""
+    from engine.imaging import fit_square
+
+    return np.asarray(fit_square(_rgb(im), size, mode), dtype=np.uint8)
