@@ -1,7 +1,8 @@
-"""Training photos, their augmented views and the cache of the frozen front's feature maps of every view.
+"""Training instances, their augmented views and the cache of the frozen front's feature maps of every view.
 
-The front runs once over pre-generated views (view 0 the clean photo, the rest random transformed copies);
-its maps are cached as float16 in a .npy memmap that fills in chunks, so a cancelled run resumes.
+The front runs once over pre-generated views (view 0 the clean instance, the rest random transformed copies,
+:mod:`engine.learn.instances`); its maps are cached as float16 in a .npy memmap that fills in chunks, so a
+cancelled run resumes.
 """
 
 from __future__ import annotations
@@ -9,15 +10,17 @@ from __future__ import annotations
 import hashlib
 import json
 import multiprocessing as mp
-import random
 from collections.abc import Sequence
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
 
+from engine.learn.instances import Instance, make_instances, render_views
 from engine.learn.split_branch import SplitBranch, channels_last
+from engine.learn.splits import part
 from engine.model.transforms import to_input
 from engine.progress import Phase, Progress
 
@@ -38,33 +41,41 @@ def split_val(files: Sequence[Path], n_val: int, seed: int) -> tuple[list[Path],
     return sorted(ranked[n_val:]), sorted(ranked[:n_val])
 
 
-def make_views(job: tuple[str, int, int, int]) -> tuple[np.ndarray, list[str]]:
-    """Worker: view 0 is the clean photo, the others random transformed copies; all squashed as at inference."""
-    from PIL import Image
+def training_instances(
+    cfg_data: str | Path, halves: float, seed: int, val_photos: int, max_photos: int | None = None
+) -> tuple[list[Instance], list[Instance]]:
+    """(training, held-out) instances. The shared data root is cut by :mod:`engine.learn.splits` (its "calib" part
+    is the held-out split); a plain folder of photos holds out ``val_photos`` of its own."""
+    root = Path(cfg_data)
+    if (root / "train").is_dir() or (root / "train-extra").is_dir():
+        train_files, held_files = part(root, "train"), part(root, "calib")
+        if max_photos:
+            train_files = {s: f[:max_photos] for s, f in train_files.items()}
+    else:
+        tr, va = split_val(list_photos(root, max_photos), val_photos, seed)
+        train_files, held_files = {"photos": tr}, {"photos": va}
+    return make_instances(train_files, halves, seed), make_instances(held_files, halves, seed)
 
-    from engine.learn.augment import random_base_aspect, random_view, squash
 
-    path, n_views, size, seed = job
-    with Image.open(path) as f:
-        im = f.convert("RGB")
-    out = np.empty((n_views, size, size, 3), np.uint8)
-    names = ["clean"]
-    out[0] = squash(im, size)
-    for v in range(1, n_views):
-        rng = random.Random(f"{seed}:{Path(path).name}:{v}")
-        view, fams = random_view(random_base_aspect(im, rng), rng)
-        out[v] = squash(view, size)
-        names.append("+".join(fams))
-    return out, names
+def cache_key(instances: Sequence[Instance], **recipe: object) -> str:
+    h = hashlib.sha1(json.dumps(recipe, sort_keys=True).encode())
+    for inst in instances:
+        h.update(json.dumps(asdict(inst)).encode())
+    return h.hexdigest()[:12]
+
+
+def _render(job: tuple[Instance, int, int, str, int]) -> tuple[np.ndarray, list[str]]:
+    return render_views(*job)
 
 
 class FeatureCache:
-    """Front feature maps of every view, float16 in a .npy memmap; fills in chunks, so it resumes too."""
+    """Front feature maps of every view, float16 in a .npy memmap; fills in chunks, so it resumes too.
+    ``families[i][v]`` names the edits that made view ``v`` of instance ``i`` ("clean" for view 0)."""
 
-    def __init__(self, folder: Path, key: str, n: int, views: int, shape: tuple[int, ...]) -> None:
-        folder.mkdir(parents=True, exist_ok=True)
-        self.path = folder / f"feats-{key}.npy"
-        self.meta_path = folder / f"feats-{key}.json"
+    def __init__(self, path: Path, n: int, views: int, shape: tuple[int, ...]) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self.meta_path = path.with_suffix(".json")
         meta: dict[str, Any] | None = json.loads(self.meta_path.read_text()) if self.meta_path.exists() else None
         if meta is None or not self.path.exists():
             self.maps: np.ndarray = np.lib.format.open_memmap(self.path, "w+", np.float16, (n, views, *shape))
@@ -77,19 +88,27 @@ class FeatureCache:
     def done(self) -> int:
         return int(self.meta["done"])
 
+    @property
+    def families(self) -> list[list[str]]:
+        fams: list[list[str]] = self.meta["families"]
+        return fams
+
     def commit(self, done: int, families: list[list[str]]) -> None:
         self.maps.flush()  # type: ignore[attr-defined]  # a memmap
         self.meta["done"] = done
         self.meta["families"].extend(families)
-        self.meta_path.write_text(json.dumps(self.meta))
+        tmp = self.meta_path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(self.meta))
+        tmp.replace(self.meta_path)
 
 
 def build_cache(
     split: SplitBranch,
-    files: Sequence[Path],
+    instances: Sequence[Instance],
     views: int,
     *,
     size: int,
+    mode: str,
     seed: int,
     mean: float,
     std: float,
@@ -100,41 +119,41 @@ def build_cache(
     device: torch.device,
     progress: Progress,
 ) -> FeatureCache:
-    """The cache of ``files`` x ``views`` in ``folder``, filled from where a previous run stopped; the views are
-    made on ``workers`` processes and normalised by ``mean`` / ``std`` as the exported spec records. The key
-    covers everything that changes the maps, so runs can share a folder.
+    """The cache of ``instances`` x ``views`` in ``folder``, filled from where a previous run stopped; the views are
+    rendered on ``workers`` processes, fitted by ``mode`` and normalised by ``mean`` / ``std`` as the exported spec
+    records. The key covers everything that changes the maps, so runs can share a folder.
     """
     with torch.inference_mode():
         shape = tuple(split.front(torch.zeros(1, 3, size, size, device=device)).shape[1:])
-    digest = hashlib.sha1(json.dumps([seed, size, split.cut, views, [f.name for f in files]]).encode())
-    cache = FeatureCache(folder, f"{name}-{digest.hexdigest()[:10]}", len(files), views, shape)
-    todo = [(str(f), views, size, seed) for f in files[cache.done :]]
+    key = cache_key(instances, views=views, size=size, mode=mode, seed=seed, cut=split.cut, net="lite0")
+    cache = FeatureCache(folder / f"views-{name}-{mode}-{key}.npy", len(instances), views, shape)
+    todo = [(inst, views, size, mode, seed) for inst in instances[cache.done :]]
     if not todo:
         return cache
-    progress.report(phase, cache.done, len(files))
+    progress.report(phase, cache.done, len(instances))
     chunk = 16
     ctx = mp.get_context("spawn" if torch.cuda.is_available() else "fork")
     with ctx.Pool(workers) as pool:
         done, fams, pending = cache.done, [], []
-        for arr, names in pool.imap(make_views, todo, chunksize=2):
+        for arr, names in pool.imap(_render, todo, chunksize=2):
             pending.append(arr)
             fams.append(names)
-            if len(pending) == chunk or done + len(pending) == len(files):
+            if len(pending) == chunk or done + len(pending) == len(instances):
                 batch = np.concatenate(pending)
                 with torch.inference_mode():
                     maps = torch.cat(
-                        [split.front(to_input(batch[i : i + 16], mean, std, device)) for i in range(0, len(batch), 16)]
+                        [split.front(to_input(batch[i : i + 32], mean, std, device)) for i in range(0, len(batch), 32)]
                     )
                 cache.maps[done : done + len(pending)] = maps.reshape(len(pending), views, *shape).half().cpu().numpy()
                 done += len(pending)
                 cache.commit(done, fams)
                 pending, fams = [], []
-                progress.report(phase, done, len(files))
+                progress.report(phase, done, len(instances))
     return cache
 
 
 def embed_cache(split: SplitBranch, maps: np.ndarray, device: torch.device, batch: int = 64) -> np.ndarray:
-    """Embeddings of every cached view, (n * views, dim), in photo-major order."""
+    """Embeddings of every cached view, (n * views, dim), in instance-major order."""
     flat = maps.reshape(-1, *maps.shape[2:])
     out = []
     with torch.inference_mode():
