@@ -1,5 +1,5 @@
 """Distances, miners and losses, after pytorch-metric-learning: a loss takes its parts as arguments (a distance,
-a margin, a miner) and scores explicit index pairs, wherever they come from.
+a margin or temperature, a miner) and scores explicit index pairs, wherever they come from.
 
 Training mines pairs inside a batch (``loss(emb, labels)``); fine-tuning passes the user's labelled pairs and
 replay pairs it built itself (``loss(emb, indices=Pairs(...))``). Both run the same :class:`ContrastiveLoss`.
@@ -217,11 +217,88 @@ class TripletLoss(PairLoss):
         return F.relu(d_ap - d_an + self.margin).mean()
 
 
-LOSSES = ("triplet", "contrastive")
+class InfoNCELoss(PairLoss):
+    """Instance discrimination (SSCD, Pizzi et al. 2022): each view against *every* other picture at once.
+
+    Per positive pair (a, p): ``-log(e^{s_ap/t} / (e^{s_ap/t} + sum_n e^{s_an/t}))`` with s = 1 - d^2/2 the cosine
+    similarity of the unit embeddings, n over every batch row of another instance and every ``memory`` row of
+    another instance (cross-batch memory: a ring of recent embeddings, :class:`EmbeddingMemory`). Memory rows of
+    the anchor's own instance are stale views of it and count as neither. With explicit ``indices`` the loss
+    reads the positive pairs from them and takes the negatives from the labels as usual.
+    """
+
+    def __init__(self, temperature: float = 0.05) -> None:
+        super().__init__(EUCLIDEAN, None)
+        self.temperature = temperature
+
+    def forward(  # type: ignore[override]  # memory is this loss's own extra part
+        self,
+        emb: torch.Tensor,
+        labels: torch.Tensor | None = None,
+        indices: Pairs | Triplets | None = None,
+        memory: tuple[torch.Tensor, torch.Tensor] | None = None,
+    ) -> torch.Tensor:
+        if labels is None:
+            raise ValueError("the InfoNCE loss needs the instance label of every row")
+        t = self.temperature
+        sim = emb @ emb.T / t
+        same = labels[:, None] == labels[None, :]
+        neg_logits = sim.masked_fill(same, float("-inf"))  # the diagonal too
+        if memory is not None and len(memory[0]):
+            mem_emb, mem_labels = memory
+            mem_sim = (emb @ mem_emb.T / t).masked_fill(labels[:, None] == mem_labels[None, :], float("-inf"))
+            neg_logits = torch.cat([neg_logits, mem_sim], 1)
+        if indices is None:
+            a, p = _positive_pairs(labels)
+        else:
+            pairs = indices.pairs() if isinstance(indices, Triplets) else indices
+            a, p = _index(pairs.pos_a).to(emb.device), _index(pairs.pos_b).to(emb.device)
+        if not len(a):
+            return emb.sum() * 0.0
+        pos = sim[a, p]
+        return (torch.logsumexp(torch.cat([pos[:, None], neg_logits[a]], 1), dim=1) - pos).mean()
 
 
-def make_loss(name: str, mining: str = "semihard", margin: float | None = None) -> PairLoss:
-    """The training loss by name, with its default margin: triplet alpha 0.2, contrastive m 1.0."""
+class EmbeddingMemory:
+    """A ring of recent (detached) embeddings and their instance labels: negatives from beyond the batch."""
+
+    def __init__(self, size: int, dim: int, device: torch.device | str = "cpu") -> None:
+        self.emb = torch.zeros(size, dim, device=device)
+        self.labels = torch.full((size,), -1, dtype=torch.int64, device=device)
+        self.ptr = 0
+        self.count = 0
+
+    def __len__(self) -> int:
+        return self.count
+
+    def push(self, emb: torch.Tensor, labels: torch.Tensor) -> None:
+        size = self.emb.shape[0]
+        emb, labels = emb.detach()[-size:], labels.detach()[-size:]
+        idx = (self.ptr + torch.arange(len(emb), device=self.emb.device)) % size
+        self.emb[idx] = emb.to(self.emb)
+        self.labels[idx] = labels.to(self.labels)
+        self.ptr = int((self.ptr + len(emb)) % size)
+        self.count = min(size, self.count + len(emb))
+
+    def contents(self) -> tuple[torch.Tensor, torch.Tensor]:
+        return self.emb[: self.count], self.labels[: self.count]
+
+
+def koleo(emb: torch.Tensor, labels: torch.Tensor, eps: float = 1e-8) -> torch.Tensor:
+    """Kozachenko-Leonenko entropy term, ``-mean(log d(x, nearest row of another instance))``: lower when the
+    pictures spread over the sphere instead of piling up (SSCD's regulariser)."""
+    d = torch.cdist(emb, emb).masked_fill(labels[:, None] == labels[None, :], float("inf"))
+    nearest = d.min(1).values
+    nearest = nearest[torch.isfinite(nearest)]
+    return -torch.log(nearest + eps).mean() if len(nearest) else emb.sum() * 0.0
+
+
+LOSSES = ("contrastive", "triplet", "infonce")
+
+
+def make_loss(name: str, mining: str = "semihard", margin: float | None = None, temperature: float = 0.05) -> PairLoss:
+    """The training loss by name, with its default margin: triplet alpha 0.2, contrastive m 1.0; InfoNCE takes
+    a temperature instead (and no miner: every other picture is a negative)."""
     if mining not in MINERS:
         raise ValueError(f"unknown mining {mining!r} ({' or '.join(MINERS)})")
     miner = MINERS[mining]
@@ -229,4 +306,6 @@ def make_loss(name: str, mining: str = "semihard", margin: float | None = None) 
         return TripletLoss(0.2 if margin is None else margin, SQUARED_EUCLIDEAN, miner)
     if name == "contrastive":
         return ContrastiveLoss(1.0 if margin is None else margin, EUCLIDEAN, miner)
+    if name == "infonce":
+        return InfoNCELoss(temperature)
     raise ValueError(f"unknown loss {name!r} ({' or '.join(LOSSES)})")

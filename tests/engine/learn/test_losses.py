@@ -111,3 +111,42 @@ def test_make_loss_defaults_and_unknown_names(name: str, cls: type, margin: floa
         make_loss("arcface")
     with pytest.raises(ValueError, match="unknown mining"):
         make_loss(name, "random")
+
+
+def test_infonce_matches_formula_and_ignores_memory_of_the_same_picture() -> None:
+    from engine.learn.losses import InfoNCELoss
+
+    emb = torch.nn.functional.normalize(torch.tensor([[1.0, 0.1], [1.0, -0.1], [0.0, 1.0], [0.1, 1.0]]), dim=1)
+    labels = torch.tensor([0, 0, 1, 1])
+    t = 0.5
+    loss = InfoNCELoss(t)(emb, labels)
+    s = emb @ emb.T / t
+    # anchor 0: positive 1, negatives 2 and 3
+    terms = []
+    for a, p, negs in ((0, 1, (2, 3)), (1, 0, (2, 3)), (2, 3, (0, 1)), (3, 2, (0, 1))):
+        terms.append(torch.logsumexp(torch.stack([s[a, p], *(s[a, n] for n in negs)]), 0) - s[a, p])
+    assert loss.item() == pytest.approx(torch.stack(terms).mean().item(), abs=1e-5)
+    # for instance 0's anchors a memory entry of instance 0 counts for nothing; one of another instance, close to
+    # them, raises their loss
+    anchors_of_0 = Pairs.labelled([0, 1], [1, 0], [1, 1])
+    alone = InfoNCELoss(t)(emb, labels, indices=anchors_of_0).item()
+    same = (emb[:1].clone(), torch.tensor([0]))
+    assert InfoNCELoss(t)(emb, labels, indices=anchors_of_0, memory=same).item() == pytest.approx(alone, abs=1e-6)
+    other = (emb[:1].clone(), torch.tensor([7]))
+    assert InfoNCELoss(t)(emb, labels, indices=anchors_of_0, memory=other).item() > alone + 0.01
+
+
+def test_memory_is_a_ring_and_koleo_rewards_spread() -> None:
+    from engine.learn.losses import EmbeddingMemory, koleo
+
+    mem = EmbeddingMemory(4, 2)
+    mem.push(torch.ones(3, 2), torch.tensor([1, 2, 3]))
+    mem.push(2 * torch.ones(3, 2), torch.tensor([4, 5, 6]))
+    emb, labels = mem.contents()
+    assert len(mem) == 4 and sorted(labels.tolist()) == [3, 4, 5, 6]
+    labels = torch.tensor([0, 1, 2, 3])
+    crowded = torch.nn.functional.normalize(torch.tensor([[1.0, 0.0], [1.0, 0.05], [1.0, -0.05], [0.0, 1.0]]), dim=1)
+    spread = torch.tensor([[1.0, 0.0], [0.0, 1.0], [-1.0, 0.0], [0.0, -1.0]])
+    assert koleo(spread, labels) < koleo(crowded, labels)
+    # views of one picture are not each other's nearest "other" picture
+    assert koleo(torch.cat([spread, spread]), labels.repeat(2)) == pytest.approx(koleo(spread, labels).item())
