@@ -12,6 +12,7 @@ import time
 from types import FrameType
 
 from engine.cli.progressbar import ProgressBar
+from engine.imaging import INPUT_MODES
 from engine.progress import Cancelled, CancelToken, Progress
 from engine.runtime import DEVICES, quiet_openmp
 
@@ -22,16 +23,35 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         help="train the Siamese model from a folder of photos",
         description="Train the Siamese embedding model; writes OUT/model (model.json + weights.pt).",
     )
-    p.add_argument("--data", required=True, metavar="DIR", help="folder of training photos")
+    p.add_argument(
+        "--data",
+        required=True,
+        metavar="DIR",
+        help="the shared data root (train/, train-extra/: split by engine/learn/splits.py) or a folder of photos",
+    )
     p.add_argument("--out", required=True, metavar="DIR", help="run folder: checkpoint, cache, log, model/")
-    p.add_argument("--loss", choices=("triplet", "contrastive"), default="triplet")
+    p.add_argument(
+        "--loss", choices=("contrastive", "triplet", "infonce"), default="contrastive"
+    )  # learn.losses.LOSSES
     p.add_argument("--mining", choices=("semihard", "hard"), default="semihard")
     p.add_argument("--margin", type=float, help="triplet alpha (default 0.2) or contrastive m (default 1.0)")
+    p.add_argument("--temperature", type=float, default=0.05, help="InfoNCE temperature")
+    p.add_argument("--memory", type=int, default=0, help="InfoNCE: negatives kept from earlier batches")
+    p.add_argument("--koleo", type=float, default=0.0, help="weight of the KoLeo spreading term")
+    p.add_argument(
+        "--neighbour-batches", action="store_true", help="batches of globally nearest instances, mined every epoch"
+    )
+    p.add_argument("--halves", type=float, default=0.0, help="share of photos split into two different halves")
+    p.add_argument("--input-mode", choices=INPUT_MODES, default="squash", help="how a picture fills the input")
+    p.add_argument(
+        "--precision-target", type=float, default=0.99, help="the default threshold's precision on held-out pairs"
+    )
     p.add_argument("--epochs", type=int, default=8)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--input-size", type=int, default=160)
     p.add_argument("--cut", type=int, default=11, help="MBConv blocks kept frozen (0-16)")
     p.add_argument("--views", type=int, default=5, help="cached views per training photo (clean + augmented)")
+    p.add_argument("--val-views", type=int, default=4, help="cached views per held-out photo")
     p.add_argument("--val-photos", type=int, default=500)
     p.add_argument("--batch-photos", type=int, default=64)
     p.add_argument("--stop-epoch", type=int, help="pause after this epoch (schedule unchanged); --resume goes on")
@@ -57,11 +77,19 @@ def run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         loss=args.loss,
         mining=args.mining,
         margin=args.margin,
+        temperature=args.temperature,
+        memory=args.memory,
+        koleo=args.koleo,
+        neighbour_batches=args.neighbour_batches,
+        halves=args.halves,
+        input_mode=args.input_mode,
+        precision_target=args.precision_target,
         epochs=args.epochs,
         seed=args.seed,
         input_size=args.input_size,
         cut=args.cut,
         views=args.views,
+        val_views=args.val_views,
         val_photos=args.val_photos,
         batch_photos=args.batch_photos,
         lr=args.lr,

@@ -19,11 +19,12 @@ def export_model(
     branch: SiameseBranch, metrics: dict[str, Any], cfg: TrainConfig, state: TrainState, log: Callable[[str], None]
 ) -> Path:
     """Write ``<out>/model`` (weights.pt + model.json) for ``branch``, calibrated on the validation pairs in ``metrics``
-    (:func:`engine.learn.training.validate`): the sigmoid fit and the default threshold."""
+    (:func:`engine.learn.training.validate`): the sigmoid fit, and the default threshold where those pairs reach
+    ``cfg.precision_target`` (the held-out split holds look-alike pictures, so the threshold keeps them apart)."""
     scale, offset = fit_calibration(metrics["_dist"], metrics["_same"])
     cal = Calibration(scale, offset)
-    t_dist, t_f1, t_p, t_r = choose_threshold(metrics["_dist"], metrics["_same"])
-    threshold = round(cal.score(t_dist), 3)
+    t_dist, t_f1, t_p, t_r = choose_threshold(metrics["_dist"], metrics["_same"], cfg.precision_target)
+    threshold = round(cal.score(t_dist), 4)
     folder = Path(cfg.out) / "model"
     folder.mkdir(parents=True, exist_ok=True)
     weights = folder / "weights.pt"
@@ -36,6 +37,9 @@ def export_model(
         "val_precision": metrics["precision"],
         "val_recall": metrics["recall"],
         "val_best_distance": metrics["distance"],
+        "val_ap_copies": metrics.get("ap_copies"),
+        "val_halves_fp": metrics.get("halves_fp"),
+        "precision_target": cfg.precision_target,
         "threshold_distance": t_dist,
         "threshold_f1": t_f1,
         "threshold_precision": t_p,
@@ -50,6 +54,7 @@ def export_model(
         embedding_dim=cfg.embedding_dim,
         hidden=cfg.hidden,
         input_size=cfg.input_size,
+        input_mode=cfg.input_mode,
         mean=LITE0_MEAN,  # as the training normalised its views (engine.learn.training.prepare)
         std=LITE0_STD,
         calibration=cal,

@@ -10,11 +10,20 @@ from typing import Any
 
 @dataclass(frozen=True)
 class TrainConfig:
-    data: str
+    data: str  # the shared data root (train/, train-extra/: engine.learn.splits), or one folder of photos
     out: str
-    loss: str = "triplet"
+    loss: str = "contrastive"  # engine.learn.losses.LOSSES
     mining: str = "semihard"
     margin: float | None = None
+    temperature: float = 0.05  # InfoNCE
+    memory: int = 0  # InfoNCE: embeddings kept from earlier batches as extra negatives (0: batch only)
+    memory_start: int = 100  # steps before the memory is used (early embeddings move too fast to be negatives)
+    koleo: float = 0.0  # weight of the KoLeo spreading term
+    neighbour_batches: bool = False  # batches of globally nearest instances, re-mined every epoch
+    cluster: int = 4  # instances per neighbourhood in such a batch
+    halves: float = 0.0  # share of photos split into two halves: two different pictures of one scene
+    input_mode: str = "squash"  # engine.imaging.INPUT_MODES
+    precision_target: float = 0.99  # the default threshold: best F1 among cuts this precise on the held-out pairs
     epochs: int = 8
     seed: int = 0
     input_size: int = 160
@@ -22,7 +31,8 @@ class TrainConfig:
     embedding_dim: int = 256
     hidden: int = 512
     views: int = 5  # per training photo: the clean one plus views-1 augmented ones
-    val_photos: int = 500
+    val_views: int = 4  # per held-out (calibration) photo
+    val_photos: int = 500  # held out of a plain photo folder (the shared data root has its own split)
     batch_photos: int = 64
     lr: float = 1e-3  # projection head
     body_lr: float = 3e-4  # trained backbone blocks

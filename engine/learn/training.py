@@ -25,15 +25,15 @@ from typing import Any
 
 import numpy as np
 import torch
-from torch import nn
 from torch.optim.lr_scheduler import CosineAnnealingLR, LinearLR, LRScheduler, SequentialLR
 
-from engine.learn.calibration import average_precision, best_f1, pair_distances
+from engine.learn.batches import cut_mask, neighbour_batches, random_batches, view_pairs
+from engine.learn.calibration import average_precision, best_f1, choose_threshold, pair_distances
 from engine.learn.export import export_model
-from engine.learn.losses import PairLoss, make_loss
+from engine.learn.losses import EmbeddingMemory, InfoNCELoss, PairLoss, koleo, make_loss
 from engine.learn.split_branch import SplitBranch, channels_last
 from engine.learn.train_types import TrainConfig, TrainResult, TrainState
-from engine.learn.views import build_cache, embed_cache, list_photos, split_val
+from engine.learn.views import build_cache, embed_cache, training_instances
 from engine.model.weights import LITE0_MEAN, LITE0_STD
 from engine.progress import NULL_PROGRESS, Phase, Progress
 from engine.runtime import select_device
@@ -52,18 +52,22 @@ class Run:
     loss_fn: PairLoss
     device: torch.device
     train_maps: np.ndarray
+    train_cuts: np.ndarray  # (instances, views): the view is a cut (engine.learn.batches)
     val_maps: np.ndarray
+    val_cuts: np.ndarray
+    val_photos: np.ndarray  # photo number of each held-out instance: halves of one photo share it
     state: TrainState
     progress: Progress
     log: Callable[[str], None]
     checkpoint: Path
+    memory: EmbeddingMemory | None = None
     best_weights: dict[str, torch.Tensor] | None = None
     started: float = 0.0  # monotonic time the run would have started, counting earlier sessions
     last_save: float = 0.0
 
     @property
     def steps_per_epoch(self) -> int:
-        return max(1, len(self.train_maps) // self.cfg.batch_photos)
+        return max(1, len(self.train_maps) // self.cfg.batch_photos)  # as engine.learn.batches makes them
 
     @property
     def total_steps(self) -> int:
@@ -96,42 +100,65 @@ def make_scheduler(opt: torch.optim.Optimizer, warmup: int, total: int) -> LRSch
     return SequentialLR(opt, [ramp, decay], milestones=[warmup])
 
 
-def epoch_pairs(seed: int, epoch: int, n: int, views: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The photo order and, per photo, two different views: half the pairs are clean vs transformed."""
-    rng = np.random.default_rng([seed, epoch])
-    perm = rng.permutation(n)
-    v1 = np.where(rng.random(n) < 0.5, 0, rng.integers(1, views, n))
-    off = rng.integers(1, views, n)  # any other view
-    v2 = (v1 + off) % views
-    return perm, v1, v2
+# ================================================================================================ the loop
+def epoch_batches(run: Run) -> list[np.ndarray]:
+    """This epoch's batches of instance rows: random, or neighbourhoods from a global nearest-neighbour pass."""
+    cfg = run.cfg
+    if not cfg.neighbour_batches:
+        return random_batches(cfg.seed, run.state.epoch, len(run.train_maps), cfg.batch_photos)
+    clean = torch.from_numpy(embed_cache(run.split, run.train_maps[:, :1], run.device))
+    return neighbour_batches(clean, cfg.seed, run.state.epoch, cfg.batch_photos, cfg.cluster)
 
 
 def train_step(
-    split: SplitBranch, loss_fn: nn.Module, opt: torch.optim.Optimizer, maps: torch.Tensor, labels: torch.Tensor
+    split: SplitBranch,
+    loss_fn: PairLoss,
+    opt: torch.optim.Optimizer,
+    maps: torch.Tensor,
+    labels: torch.Tensor,
+    memory: EmbeddingMemory | None = None,
+    use_memory: bool = False,
+    koleo_weight: float = 0.0,
 ) -> float:
+    """One optimiser step on cached front ``maps`` of rows labelled by instance. InfoNCE also scores against
+    ``memory`` (when ``use_memory``), which then takes this batch's embeddings; ``koleo_weight`` adds the
+    spreading term over the first view of each instance."""
     emb = split.tail(maps)
-    loss = loss_fn(emb, labels)
+    if isinstance(loss_fn, InfoNCELoss):
+        loss = loss_fn(emb, labels, memory=memory.contents() if memory is not None and use_memory else None)
+    else:
+        loss = loss_fn(emb, labels)
+    if koleo_weight:
+        half = len(emb) // 2
+        loss = loss + koleo_weight * koleo(emb[:half], labels[:half])
     opt.zero_grad(set_to_none=True)
     loss.backward()
     opt.step()
+    if memory is not None:
+        memory.push(emb.detach(), labels)
     return float(loss.detach())
 
 
-# ================================================================================================ the loop
+def batch_step(run: Run, idx: np.ndarray, v1: np.ndarray, v2: np.ndarray) -> float:
+    """The step on views ``v1``/``v2`` of the instances ``idx``; labels are instance rows, so the memory knows
+    which of its entries are views of the same picture."""
+    x = np.concatenate([run.train_maps[idx, v1[idx]], run.train_maps[idx, v2[idx]]])
+    maps = channels_last(torch.from_numpy(x).float().to(run.device))
+    labels = torch.from_numpy(np.concatenate([idx, idx])).to(run.device)
+    use_memory = run.state.step >= run.cfg.memory_start
+    return train_step(run.split, run.loss_fn, run.opt, maps, labels, run.memory, use_memory, run.cfg.koleo)
+
+
 def train_one_epoch(run: Run) -> tuple[list[float], bool]:
     """The rest of the current epoch (from the saved batch on resume): per-step losses, and whether the time
-    limit stopped it early. Each batch holds two views of ``batch_photos`` photos; the loss mines its pairs."""
+    limit stopped it early. Each batch holds two views of ``batch_photos`` instances."""
     cfg, st = run.cfg, run.state
-    perm, v1, v2 = epoch_pairs(cfg.seed, st.epoch, len(run.train_maps), cfg.views)
-    size = cfg.batch_photos
+    batches = epoch_batches(run)
+    v1, v2 = view_pairs(cfg.seed, st.epoch, run.train_cuts)
     losses: list[float] = []
-    while st.batch < run.steps_per_epoch:
-        idx = np.sort(perm[st.batch * size : (st.batch + 1) * size])
-        x = np.concatenate([run.train_maps[idx, v1[idx]], run.train_maps[idx, v2[idx]]])
+    while st.batch < len(batches):
         factor = run.opt.param_groups[-1]["lr"] / cfg.lr
-        maps = channels_last(torch.from_numpy(x).float().to(run.device))
-        labels = torch.arange(len(idx), device=run.device).repeat(2)
-        losses.append(train_step(run.split, run.loss_fn, run.opt, maps, labels))
+        losses.append(batch_step(run, batches[st.batch], v1, v2))
         run.scheduler.step()
         st.batch += 1
         st.step += 1
@@ -150,27 +177,59 @@ def train_one_epoch(run: Run) -> tuple[list[float], bool]:
     return losses, False
 
 
-def validate(split: SplitBranch, maps: np.ndarray, device: torch.device) -> dict[str, Any]:
-    """Every pair of cached validation views ranked by distance: AP and the best-F1 cut (plus the raw pairs)."""
+def validate(
+    split: SplitBranch,
+    maps: np.ndarray,
+    device: torch.device,
+    cuts: np.ndarray | None = None,
+    photos: np.ndarray | None = None,
+    precision_target: float = 0.99,
+) -> dict[str, Any]:
+    """Every pair of held-out views ranked by distance: AP, the best-F1 cut, the recall where precision reaches
+    ``precision_target`` and, on original-vs-copy pairs alone, AP again. Two cuts of one picture (which may share
+    no pixel) are not judged. ``halves_fp``: the share of pairs of two halves of one photo (different pictures of
+    one scene) inside that precise cut. The raw pairs come back as ``_dist`` / ``_same`` for calibration."""
     emb = embed_cache(split, maps, device)
-    labels = np.repeat(np.arange(maps.shape[0]), maps.shape[1])
+    n, views = maps.shape[:2]
+    labels = np.repeat(np.arange(n), views)
     dist, same = pair_distances(emb, labels)
+    iu = np.triu_indices(len(emb), 1)
+    keep = np.ones(len(dist), dtype=bool)
+    if cuts is not None:
+        cut = cuts.reshape(-1)
+        keep = ~(same & cut[iu[0]] & cut[iu[1]])
+    dist, same, ia, ib = dist[keep], same[keep], iu[0][keep], iu[1][keep]
     f1, p, r, t = best_f1(dist, same)
-    return {
+    t_p, _, p_p, r_p = choose_threshold(dist, same, precision_target)
+    view = np.tile(np.arange(views), n)
+    copies = ~same | (view[ia] == 0) | (view[ib] == 0)
+    out: dict[str, Any] = {
         "ap": average_precision(dist, same),
+        "ap_copies": average_precision(dist[copies], same[copies]),
         "f1": f1,
         "precision": p,
         "recall": r,
         "distance": t,
+        "recall_at_target": r_p if p_p >= precision_target else 0.0,
         "_dist": dist,
         "_same": same,
     }
+    if photos is not None:
+        ph = np.repeat(photos, views)
+        halves = (ph[ia] == ph[ib]) & ~same
+        if halves.any():
+            out["halves_fp"] = float((dist[halves] <= t_p).mean())
+    return out
+
+
+def validate_run(run: Run) -> dict[str, Any]:
+    return validate(run.split, run.val_maps, run.device, run.val_cuts, run.val_photos, run.cfg.precision_target)
 
 
 def end_epoch(run: Run, losses: list[float], on_epoch: Callable[[dict[str, Any]], None] | None) -> None:
     """Validate, record the epoch and keep the weights when it is the best so far by validation AP."""
     st = run.state
-    m = validate(run.split, run.val_maps, run.device)
+    m = validate_run(run)
     rec = {
         "epoch": st.epoch + 1,
         "step": st.step,
@@ -239,15 +298,16 @@ def prepare(cfg: TrainConfig, progress: Progress, log: Callable[[str], None]) ->
     random.seed(cfg.seed)
     np.random.seed(cfg.seed)
     split = build_split(cfg, device)
-    train_files, val_files = split_val(list_photos(cfg.data, cfg.max_photos), cfg.val_photos, cfg.seed)
+    train_inst, val_inst = training_instances(cfg.data, cfg.halves, cfg.seed, cfg.val_photos, cfg.max_photos)
     log(
-        f"{len(train_files)} training photos x {cfg.views} views, {len(val_files)} validation photos, "
-        f"input {cfg.input_size}, cut after block {cfg.cut}, device {device}"
+        f"{len(train_inst)} training instances x {cfg.views} views, {len(val_inst)} held-out instances, "
+        f"input {cfg.input_size} ({cfg.input_mode}), cut after block {cfg.cut}, device {device}"
     )
     cache = partial(
         build_cache,
         split,
         size=cfg.input_size,
+        mode=cfg.input_mode,
         seed=cfg.seed,
         mean=LITE0_MEAN,
         std=LITE0_STD,
@@ -256,24 +316,29 @@ def prepare(cfg: TrainConfig, progress: Progress, log: Callable[[str], None]) ->
         device=device,
         progress=progress,
     )
-    tr = cache(train_files, cfg.views, name="train", phase=Phase.VIEWS_TRAIN)
-    va = cache(val_files, max(2, cfg.views - 1), name="val", phase=Phase.VIEWS_VAL)
+    va = cache(val_inst, cfg.val_views, name="calib", phase=Phase.VIEWS_VAL)
+    tr = cache(train_inst, cfg.views, name="train", phase=Phase.VIEWS_TRAIN)
     log(f"feature cache ready after {time.monotonic() - t0:.0f}s: {tr.path} {tuple(tr.maps.shape)}")
     opt = make_optimizer(split, cfg)
-    steps = max(1, len(train_files) // cfg.batch_photos)
+    steps = max(1, len(train_inst) // cfg.batch_photos)
+    memory = EmbeddingMemory(cfg.memory, split.branch.embedding_dim, device) if cfg.memory else None
     return Run(
         cfg=cfg,
         split=split,
         opt=opt,
         scheduler=make_scheduler(opt, cfg.warmup_steps, cfg.epochs * steps),
-        loss_fn=make_loss(cfg.loss, cfg.mining, cfg.margin),
+        loss_fn=make_loss(cfg.loss, cfg.mining, cfg.margin, cfg.temperature),
         device=device,
         train_maps=np.asarray(tr.maps),  # into RAM: random batches from a memmap are slow
+        train_cuts=cut_mask(tr.families),
         val_maps=va.maps,
+        val_cuts=cut_mask(va.families),
+        val_photos=np.array([i.photo for i in val_inst]),
         state=TrainState(),
         progress=progress,
         log=log,
         checkpoint=out / "checkpoint.pt",
+        memory=memory,
     )
 
 
@@ -311,5 +376,5 @@ def train(
         raise
     if run.best_weights is not None:
         run.split.branch.load_state_dict(run.best_weights)
-    model_dir = export_model(run.split.branch, validate(run.split, run.val_maps, run.device), cfg, run.state, log)
+    model_dir = export_model(run.split.branch, validate_run(run), cfg, run.state, log)
     return TrainResult(model_dir, run.state.history, run.state.best, time.monotonic() - t0)

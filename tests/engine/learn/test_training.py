@@ -27,7 +27,7 @@ def tiny_split() -> SplitBranch:
     return SplitBranch(branch, cut=15)
 
 
-@pytest.mark.parametrize("name", ["triplet", "contrastive"])
+@pytest.mark.parametrize("name", ["triplet", "contrastive", "infonce"])
 @pytest.mark.parametrize("mining", ["semihard", "hard"])
 def test_one_step_lowers_each_loss(tiny_split: SplitBranch, name: str, mining: str) -> None:
     split = tiny_split
@@ -121,3 +121,41 @@ def test_tiny_training_run_exports_resumes_and_cancels(tmp_path: Path, train_pho
             replace(cfg, out=str(tmp_path / "run3"), cache_dir=str(tmp_path / "run" / "cache")), Progress(token=token)
         )
     assert (tmp_path / "run3" / "checkpoint.pt").exists()
+
+
+def test_tiny_instance_run_with_halves_memory_and_neighbour_batches(tmp_path: Path, train_photos: Path) -> None:
+    """The v2 recipe's parts end to end: halves as instances, aspect-kept input, InfoNCE with a memory and the
+    KoLeo term, batches from a nearest-neighbour pass; the export records the input mode and a threshold that
+    reaches the precision target on the held-out pairs."""
+    from engine.model.weights import load_spec
+
+    cfg = TrainConfig(
+        data=str(train_photos),
+        out=str(tmp_path / "run"),
+        max_photos=16,
+        val_photos=4,
+        views=3,
+        val_views=3,
+        epochs=2,
+        batch_photos=4,
+        input_size=64,
+        workers=1,
+        warmup_steps=1,
+        loss="infonce",
+        memory=16,
+        memory_start=1,
+        koleo=0.1,
+        neighbour_batches=True,
+        cluster=2,
+        halves=0.5,
+        input_mode="pad",
+        precision_target=0.995,
+    )
+    result = train(cfg)
+    assert [h["epoch"] for h in result.history] == [1, 2]
+    assert all(math.isfinite(h["loss"]) and h["loss"] > 0 for h in result.history)
+    spec = load_spec(result.model_dir)
+    assert spec.input_mode == "pad"
+    val = spec.extra["validation"]
+    assert val["precision_target"] == 0.995
+    assert val["threshold_precision"] >= 0.995 or val["threshold_recall"] == 1.0
