@@ -152,14 +152,17 @@ def _current_distances(
 ) -> np.ndarray:
     """The current model's distances on the held-out pairs: free when it is the starting model."""
     base = model.spec
-    if current.model_id == base.model_id and current.input_size == base.input_size:
+    if current.model_id == base.model_id and (current.input_size, current.input_mode) == (
+        base.input_size,
+        base.input_mode,
+    ):
         return EUCLIDEAN.pairs(base_emb.cpu(), ha, hb).numpy()
     from engine.model.inference import Embedder
 
     rows = sorted(set(ha.tolist()) | set(hb.tolist()))
     imgs = []
     for r in rows:
-        im = clean_image(paths[r], current.input_size)
+        im = clean_image(paths[r], current.input_size, current.input_mode)
         if im is None:  # it was read a moment ago
             raise ModelError(f"cannot read {paths[r]} any more: fine-tuning needs every labelled photo it started with")
         imgs.append(im)
@@ -282,6 +285,7 @@ def _outcome(
         embedding_dim=model.dim,
         hidden=model.hidden,
         input_size=base.input_size,
+        input_mode=base.input_mode,
         mean=base.mean,
         std=base.std,
         calibration=cal,

@@ -88,7 +88,8 @@ def read_labels(labelled: list[Pair], model: SplitModel, cfg: FinetuneConfig, pr
     With fewer than ``min_labels`` pairs left the front is not run (the caller asks for more labels)."""
     size = model.spec.input_size
     paths = sorted({p for a, b, _ in labelled for p in (a, b)})
-    cleans = map_with_progress(lambda p: clean_image(p, size), paths, cfg.workers, progress, Phase.READING_LABELS)
+    mode = model.spec.input_mode
+    cleans = map_with_progress(lambda p: clean_image(p, size, mode), paths, cfg.workers, progress, Phase.READING_LABELS)
     ok = {p: im for p, im in zip(paths, cleans) if im is not None}
     kept = [t for t in labelled if t[0] in ok and t[1] in ok]
     enough = len(kept) >= cfg.min_labels
@@ -143,7 +144,7 @@ def find_rejected(
         return Rejection()
     disagree = disagree[np.argsort(d[disagree])][: cfg.detect_pairs]  # the most confident mistakes first
     paths = sorted({labels.paths[i] for k in disagree for i in (ia[k], ib[k])})
-    jobs = [(p, base.input_size, cfg.seed) for p in paths]
+    jobs = [(p, base.input_size, base.input_mode, cfg.seed) for p in paths]
     fviews = map_with_progress(family_views, jobs, cfg.workers, progress, Phase.CHECKING_LABELS)
     got = {p: v for p, v in zip(paths, fviews) if v is not None}
     if not got:
@@ -214,7 +215,8 @@ def gather_replay(
     if len(lib) > cfg.replay_images:
         lib = sorted(rng.choice(lib, cfg.replay_images, replace=False).tolist())
     size = model.spec.input_size
-    jobs = [(p, size, cfg.replay_views, cfg.seed, rejection.allowed, rejection.families) for p in lib]
+    mode = model.spec.input_mode
+    jobs = [(p, size, mode, cfg.replay_views, cfg.seed, rejection.allowed, rejection.families) for p in lib]
     views = map_with_progress(replay_views, jobs, cfg.workers, progress, Phase.AUGMENTING)
     replay = [v for v in views if v is not None]
     log(

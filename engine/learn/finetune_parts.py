@@ -29,11 +29,11 @@ R = TypeVar("R")
 
 
 # ================================================================================================ images
-def clean_image(path: str, size: int) -> np.ndarray | None:
+def clean_image(path: str, size: int, mode: str = "squash") -> np.ndarray | None:
     from engine.imaging import load_for_model
 
     try:
-        return np.asarray(load_for_model(path, size)[0], dtype=np.uint8)
+        return np.asarray(load_for_model(path, size, mode)[0], dtype=np.uint8)
     except Exception:  # noqa: BLE001 - an unreadable file is left out, as a scan would skip it
         return None
 
@@ -44,15 +44,16 @@ def augment_source(path: str, size: int) -> Image.Image:
     return load_thumbnail(path, max(2 * size, 320))
 
 
-def replay_views(job: tuple[str, int, int, int, tuple[str, ...], tuple[str, ...]]) -> list[np.ndarray] | None:
-    """[clean, ``views`` augmented copies (families ``allowed``), one copy per ``rejected`` family], squashed.
+def replay_views(job: tuple[str, int, str, int, int, tuple[str, ...], tuple[str, ...]]) -> list[np.ndarray] | None:
+    """[clean, ``views`` augmented copies (families ``allowed``), one copy per ``rejected`` family], fitted to the
+    input as the model's ``input_mode`` says.
 
     The rejected families are those the user's labels say do not make a duplicate: their copies are negatives.
     """
-    from engine.learn.augment import FAMILIES, encode, random_view, squash
+    from engine.learn.augment import FAMILIES, encode, fit, random_view
 
-    path, size, views, seed, allowed, rejected = job
-    clean = clean_image(path, size)
+    path, size, mode, views, seed, allowed, rejected = job
+    clean = clean_image(path, size, mode)
     if clean is None:
         return None
     try:
@@ -61,26 +62,26 @@ def replay_views(job: tuple[str, int, int, int, tuple[str, ...], tuple[str, ...]
         fams = {k: FAMILIES[k] for k in allowed}
         for v in range(views):
             rng = random.Random(f"{seed}:{os.path.basename(path)}:{v}")
-            out.append(squash(random_view(src, rng, fams)[0] if fams else encode(src, rng), size))
+            out.append(fit(random_view(src, rng, fams)[0] if fams else encode(src, rng), size, mode))
         for name in rejected:
             rng = random.Random(f"{seed}:{os.path.basename(path)}:{name}")
-            out.append(squash(encode(FAMILIES[name][0](src, rng).convert("RGB"), rng), size))
+            out.append(fit(encode(FAMILIES[name][0](src, rng).convert("RGB"), rng), size, mode))
         return out
     except Exception:  # noqa: BLE001
         return None
 
 
-def family_views(job: tuple[str, int, int]) -> list[np.ndarray] | None:
+def family_views(job: tuple[str, int, str, int]) -> list[np.ndarray] | None:
     """One copy of the photo per augmentation family (no format round trip), for
     :func:`engine.learn.finetune_data.find_rejected`."""
-    from engine.learn.augment import FAMILIES, squash
+    from engine.learn.augment import FAMILIES, fit
 
-    path, size, seed = job
+    path, size, mode, seed = job
     try:
         src = augment_source(path, size)
         key = f"{seed}:{os.path.basename(path)}"  # not the full path: a moved library must train the same
         return [
-            squash(FAMILIES[name][0](src, random.Random(f"{key}:{name}")).convert("RGB"), size) for name in FAMILIES
+            fit(FAMILIES[name][0](src, random.Random(f"{key}:{name}")).convert("RGB"), size, mode) for name in FAMILIES
         ]
     except Exception:  # noqa: BLE001
         return None
