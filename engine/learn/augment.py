@@ -224,7 +224,7 @@ def watermark(im: Image.Image, rng: random.Random) -> Image.Image:
     if rng.random() < 0.5:
         size = max(8, round(min(w, h) * rng.uniform(0.04, 0.08)))
         f = _font(size)
-        tw = draw.textbbox((0, 0), text, font=f)[2]
+        tw = int(draw.textbbox((0, 0), text, font=f)[2])
         dx, dy = tw + size * rng.randint(1, 4), size * rng.randint(2, 4)
         for y in range(0, h, dy):
             for x in range(-((y // dy) % 2) * dx // 2, w, dx):
@@ -232,7 +232,7 @@ def watermark(im: Image.Image, rng: random.Random) -> Image.Image:
         return Image.alpha_composite(base, layer).convert("RGB")
     size = max(8, round(min(w, h) * rng.uniform(0.12, 0.25)))
     f = _font(size)
-    tw, th = draw.textbbox((0, 0), text, font=f)[2:]
+    tw, th = (int(v) for v in draw.textbbox((0, 0), text, font=f)[2:])
     tile = Image.new("RGBA", (tw + 4, th + 4), (0, 0, 0, 0))
     ImageDraw.Draw(tile).text((2, 2), text, font=f, fill=col)
     tile = tile.rotate(rng.uniform(-50, 50), expand=True, resample=Image.Resampling.BICUBIC)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import random
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -44,7 +44,7 @@ def _chosen(name: str, seed: int, fraction: float) -> bool:
     return h / 0xFFFFFFFF < fraction
 
 
-def make_instances(files: dict[str, Sequence[Path]], halves_fraction: float = 0.2, seed: int = 0) -> list[Instance]:
+def make_instances(files: Mapping[str, Sequence[Path]], halves_fraction: float = 0.2, seed: int = 0) -> list[Instance]:
     """Every photo as one instance, or (a ``halves_fraction`` of them, chosen by name) as two halves."""
     out: list[Instance] = []
     photo = 0
@@ -62,8 +62,8 @@ def make_instances(files: dict[str, Sequence[Path]], halves_fraction: float = 0.
 
 def load_instance(inst: Instance) -> Image.Image:
     """The instance's pixels: the upright RGB photo, cut to its box."""
-    with Image.open(inst.path) as im:
-        im = ImageOps.exif_transpose(im).convert("RGB")
+    with Image.open(inst.path) as f:
+        im = ImageOps.exif_transpose(f).convert("RGB")
     if inst.box is None:
         return im
     w, h = im.size

@@ -231,7 +231,7 @@ class InfoNCELoss(PairLoss):
         super().__init__(EUCLIDEAN, None)
         self.temperature = temperature
 
-    def forward(  # type: ignore[override]  # memory is this loss's own extra part
+    def forward(  # memory is this loss's own extra part
         self,
         emb: torch.Tensor,
         labels: torch.Tensor | None = None,

@@ -33,7 +33,7 @@ class Counting:
         with self.lock:
             self.alive -= 1
 
-    def load(self, path: str, size: int):
+    def load(self, path: str, size: int, mode: str = "squash"):
         im = np.zeros((size, size, 3), np.uint8).view(Image)
         with self.lock:
             self.alive += 1
