@@ -49,7 +49,15 @@ def _member(raw, where: str) -> Member:
         capture_time=raw.get("capture_time") if isinstance(raw.get("capture_time"), str) else None,
         camera=raw.get("camera") if isinstance(raw.get("camera"), str) else None,
         exact_of=raw.get("exact_of") if isinstance(raw.get("exact_of"), str) else None,
+        fmt=raw.get("fmt") if isinstance(raw.get("fmt"), str) else "",
     )
+
+
+def members_from(raw, where: str) -> tuple[Member, ...]:
+    """A list of member objects, each checked as a group's members are (the app's ``ungrouped`` files)."""
+    if not isinstance(raw, list):
+        raise GroupsFileError(f"{where} must be a list of members")
+    return tuple(_member(m, f"{where}, member {k}") for k, m in enumerate(raw, 1))
 
 
 def _group(raw, n: int, seen: set[str]) -> Group:
@@ -69,7 +77,8 @@ def _group(raw, n: int, seen: set[str]) -> Group:
     return Group(members=members, reference=reference, keeper=keeper, exact=raw.get("exact") is True)
 
 
-def read_groups(path: str | os.PathLike) -> GroupsFile:
+def load_document(path: str | os.PathLike) -> dict:
+    """The JSON object in ``path``, with a list of groups (not yet checked); GroupsFileError when it is not one."""
     try:
         with open(path, encoding="utf-8", errors="surrogateescape") as fh:
             doc = json.load(fh)
@@ -79,6 +88,15 @@ def read_groups(path: str | os.PathLike) -> GroupsFile:
         raise GroupsFileError(f"{path} is not valid JSON ({exc})") from None
     if not isinstance(doc, dict) or not isinstance(doc.get("groups"), list):
         raise GroupsFileError(f"{path} has no list of groups (write one with `scan --groups-json`)")
+    return doc
+
+
+def read_groups(path: str | os.PathLike) -> GroupsFile:
+    return groups_from(load_document(path), path)
+
+
+def groups_from(doc: dict, path: str | os.PathLike) -> GroupsFile:
+    """The groups and roots of a document :func:`load_document` read, every field checked."""
     seen: set[str] = set()
     groups = tuple(_group(g, n, seen) for n, g in enumerate(doc["groups"], 1))
     roots = doc.get("roots", [])

@@ -8,8 +8,7 @@ import json
 import os
 import sys
 from collections.abc import Sequence
-from dataclasses import asdict
-from typing import Any, TextIO
+from typing import TextIO
 
 from engine.cli.progressbar import ProgressBar
 from engine.discovery import BadRootError
@@ -18,6 +17,7 @@ from engine.model.backends import BACKENDS
 from engine.model.weights import ModelError
 from engine.progress import Cancelled, Progress
 from engine.results import ScanResult
+from engine.resultsfile import groups_document
 from engine.runtime import DEVICES
 from engine.settings import DEFAULT_KEEP_RULES, KEEP_RULES, ScanSettings
 
@@ -156,30 +156,6 @@ def write_pairs_csv(result: ScanResult, path: str) -> None:
         w.writerow(["path_a", "path_b", "score"])
         for p in sorted(result.pairs, key=lambda p: (-p.score, p.a, p.b)):
             w.writerow([p.a, p.b, f"{p.score:.6f}"])
-
-
-def groups_document(result: ScanResult, roots: Sequence[str] = ()) -> dict[str, Any]:
-    """What ``--groups-json`` writes and ``apply`` reads back (``roots``: the scanned folders, absolute)."""
-    return {
-        "roots": [os.path.abspath(r) for r in roots],
-        "threshold": result.threshold,
-        "sure_threshold": result.sure_threshold,
-        "model_id": result.model_id,
-        "files_scanned": result.files_scanned,
-        "groups": [
-            {
-                "reference": g.reference,
-                "keeper": g.keeper,
-                "exact": g.exact,
-                "uncertain": g.uncertain,
-                "reclaimable_bytes": g.reclaimable_bytes,
-                "members": [asdict(m) for m in g.members],
-            }
-            for g in result.groups
-        ],
-        "skipped": [{"path": s.path, "reason": s.reason} for s in result.skipped],
-        "stats": result.stats,
-    }
 
 
 def write_groups_json(result: ScanResult, path: str, roots: Sequence[str] = ()) -> None:
