@@ -10,22 +10,36 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCore import QEvent, QSize, Qt
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QMainWindow, QPushButton, QSplitter, QTreeView, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QMainWindow,
+    QPushButton,
+    QSplitter,
+    QTreeView,
+    QVBoxLayout,
+    QWidget,
+)
 
 from engine.fileops import TrashFn
 from engine.labels import LabelStore
 from engine.results import ScanResult
+from engine.resultsfile import OpenedResults
 from engine.settings import ScanSettings
 from gui.controllers.file_actions import FileActionsController
 from gui.controllers.finetune import FinetuneController
 from gui.controllers.marks import MarksController
+from gui.controllers.member_menu import MemberMenuController
 from gui.controllers.navigation import NavigationController
 from gui.controllers.pairs import PairsController
 from gui.controllers.results import ResultsController
+from gui.controllers.results_file import ResultsFileController, ask_with_dialog
 from gui.controllers.scan import ScanController
 from gui.dialogs.confirm import confirm_action
 from gui.dialogs.settings_dialog import SettingsDialog
 from gui.geometry import available_areas, place, remembered
+from gui.itemmodels.group_filter import GroupFilter
 from gui.itemmodels.results_model import Col, ResultsModel
 from gui.menus import build_menus, on_trigger
 from gui.scanning import ScanService
@@ -94,8 +108,13 @@ class MainWindow(QMainWindow):
         threshold_row.addWidget(self.summary, 1)
         threshold_row.addWidget(self.slider)
 
+        self.filter_box = QLineEdit(self)
+        self.filter_box.setPlaceholderText("Filter the groups by path or file name (Ctrl+F)")
+        self.filter_box.setClearButtonEnabled(True)
+        self.filter_count = QLabel(self)
+        self.group_filter = GroupFilter(self.model, self)
         self.tree = QTreeView(self)
-        self.tree.setModel(self.model)
+        self.tree.setModel(self.group_filter)
         self.tree.setSortingEnabled(True)
         self.tree.sortByColumn(Col.RECLAIMABLE, Qt.SortOrder.DescendingOrder)
         self.tree.setUniformRowHeights(True)
@@ -105,8 +124,16 @@ class MainWindow(QMainWindow):
         self.tree.header().resizeSection(Col.SIMILARITY, 90)
         self.group_view = GroupView(self.model, self.thumbs, self)
 
+        list_box = QWidget(self)
+        list_layout = QVBoxLayout(list_box)
+        list_layout.setContentsMargins(0, 0, 0, 0)
+        filter_row = QHBoxLayout()
+        filter_row.addWidget(self.filter_box, 1)
+        filter_row.addWidget(self.filter_count)
+        list_layout.addLayout(filter_row)
+        list_layout.addWidget(self.tree, 1)
         results_splitter = QSplitter(Qt.Orientation.Vertical, self)
-        results_splitter.addWidget(self.tree)
+        results_splitter.addWidget(list_box)
         results_splitter.addWidget(self.group_view)
         results_splitter.setSizes([300, 360])
         right = QWidget(self)
@@ -148,6 +175,10 @@ class MainWindow(QMainWindow):
             model, self.navigation, self.results, self.labels, runner, self.full_images, messages, parent=self
         )
         self.finetune = FinetuneController(runner, self.labels, self.results, store, messages, parent=self)
+        self.results_file = ResultsFileController(
+            model, self.results, runner, store, messages, ask_with_dialog(self), parent=self
+        )
+        self.member_menu = MemberMenuController(self.navigation, messages, parent=self)
 
     def _connect_actions(self) -> None:
         """What each menu action, button and review key does."""
@@ -160,6 +191,14 @@ class MainWindow(QMainWindow):
             (a.add_folder, self.folders.choose_folder),
             (a.scan, self.scanner.start),
             (a.cancel_scan, self.scanner.cancel),
+            (a.open_results, self.results_file.open),
+            (a.save_results, self.results_file.save),
+            (a.save_results_as, self.results_file.save_as),
+            (a.export_csv, self.results_file.export_csv),
+            (a.open_file, self.member_menu.open),
+            (a.show_in_folder, self.member_menu.show_in_folder),
+            (a.copy_path, self.member_menu.copy_path),
+            (a.find, self.focus_filter),
             (a.preferences, self.edit_settings),
             (a.problems, self.messages.show_problems),
             (a.toggle_mark, marks.toggle_current_mark),
@@ -184,6 +223,9 @@ class MainWindow(QMainWindow):
         self.scan_button.clicked.connect(self.scanner.start)
         self.scanner.scanningChanged.connect(self._set_scanning)
         self.scanner.resultReady.connect(self._show_scan)
+        self.results_file.opened.connect(self._show_opened)
+        self.filter_box.textChanged.connect(self.set_filter)
+        self.results.groupsChanged.connect(self._update_filter_count)
         files.undoAvailable.connect(a.undo.setEnabled)
         self.navigation.toggleMarkRequested.connect(marks.toggle_current_mark)
         self.navigation.markRequested.connect(marks.mark_current)
@@ -226,6 +268,7 @@ class MainWindow(QMainWindow):
         self.scan_button.setEnabled(not scanning)
         self.menu_actions.scan.setEnabled(not scanning)
         self.menu_actions.cancel_scan.setEnabled(scanning)
+        self.menu_actions.open_results.setEnabled(not scanning)
         self.scan_button.setText("Scanning…" if scanning else "Scan")
         self.summary.setText(self.results.summary_text(scanning))
 
@@ -235,6 +278,29 @@ class MainWindow(QMainWindow):
         self.group_view.delegate.clear()
         self.messages.set_skipped(result.skipped)
         self.results.load(result, settings)
+
+    def _show_opened(self, opened: OpenedResults, settings: ScanSettings) -> None:
+        """Saved results, re-checked: shown as a finished scan is, with the marks they were saved with."""
+        self._show_scan(opened.result, settings)
+        self.model.set_marks(opened.marked)
+
+    # ---- the filter box --------------------------------------------------------------------------------------
+    def focus_filter(self) -> None:
+        self.filter_box.setFocus()
+        self.filter_box.selectAll()
+
+    def set_filter(self, text: str) -> None:
+        """Show only the groups with a file whose path holds ``text``; the current group stays if it is shown."""
+        member = self.navigation.current_member()
+        row = self.navigation.current_group_row()
+        self.group_filter.set_text(text)
+        if row < 0 or not self.navigation.shown(row) or self.navigation.current_group_row() != row:
+            self.navigation.select_group(row, member.path if member else None)
+        self._update_filter_count()
+
+    def _update_filter_count(self) -> None:
+        shown, total = self.group_filter.rowCount(), self.model.rowCount()
+        self.filter_count.setText(f"{shown} of {total} groups" if self.group_filter.text else "")
 
     def _update_summary(self) -> None:
         self.summary.setText(self.results.summary_text(self.scanner.scanning))

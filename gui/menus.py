@@ -17,14 +17,20 @@ from PySide6.QtWidgets import QComboBox, QLabel, QMainWindow, QMenu, QMessageBox
 from engine.marking import MARK_RULES
 
 SHORTCUTS = [
+    ("Ctrl+Shift+O", "Add a folder"),
     ("Ctrl+R", "Scan"),
     ("Esc", "Cancel the scan"),
+    ("Ctrl+O / Ctrl+S / Ctrl+Shift+S", "Open / save / save as: the results"),
+    ("Ctrl+E", "Export the results as CSV"),
+    ("Ctrl+F", "Filter the groups by path or file name"),
     ("Up / Down", "Previous / next group (or row in the list)"),
     ("Left / Right", "Previous / next member of the group"),
     ("In the list: + / -", "Open / close a group"),
     ("Space", "Toggle the mark on the current file"),
     ("Delete", "Mark the current file"),
     ("Enter", "Compare the current file with the keeper"),
+    ("Ctrl+Enter / Ctrl+Shift+Enter", "Open the current file / show it in its folder"),
+    ("Ctrl+Shift+C", "Copy the current file's path"),
     ("Ctrl+M", "Auto-mark by the chosen rule"),
     ("Ctrl+Shift+M", "Clear all marks"),
     ("Ctrl+Del", "Move marked files to the trash"),
@@ -55,6 +61,14 @@ class MenuActions:
     add_folder: QAction
     scan: QAction
     cancel_scan: QAction
+    open_results: QAction
+    save_results: QAction
+    save_results_as: QAction
+    export_csv: QAction
+    open_file: QAction
+    show_in_folder: QAction
+    copy_path: QAction
+    find: QAction
     preferences: QAction
     problems: QAction
     toggle_mark: QAction
@@ -95,14 +109,26 @@ def build_menus(window: QMainWindow) -> MenuActions:
     """The menu bar and the toolbar of ``window``; returns the actions for the window to connect."""
     w, mb = window, window.menuBar()
     f = mb.addMenu("&File")
-    add_folder = _action(w, f, "Add folder…", "Ctrl+O")
+    add_folder = _action(w, f, "Add folder…", "Ctrl+Shift+O")
     scan = _action(w, f, "Scan", "Ctrl+R")
     cancel_scan = _action(w, f, "Cancel scan", "Esc")
+    f.addSeparator()
+    open_results = _action(w, f, "Open results…", QKeySequence.StandardKey.Open, tip="Results saved earlier")
+    save_results = _action(w, f, "Save results", QKeySequence.StandardKey.Save, tip="Groups, keepers and marks")
+    save_results_as = _action(w, f, "Save results as…", "Ctrl+Shift+S")
+    export_csv = _action(w, f, "Export as CSV…", "Ctrl+E", tip="One row per file: group, path, state, score…")
+    f.addSeparator()
+    open_file = _action(w, f, "Open the current file", "Ctrl+Return", tip="In the app your desktop uses for it")
+    show_in_folder = _action(w, f, "Show in folder", "Ctrl+Shift+Return", tip="In the file manager")
     f.addSeparator()
     preferences = _action(w, f, "Preferences…", "Ctrl+,")
     problems = _action(w, f, "Skipped files and messages…")
     f.addSeparator()
     on_trigger(_action(w, f, "Quit", QKeySequence.StandardKey.Quit), window.close)
+
+    e = mb.addMenu("&Edit")
+    copy_path = _action(w, e, "Copy path", "Ctrl+Shift+C", tip="The current file's path, to the clipboard")
+    find = _action(w, e, "Filter the groups", QKeySequence.StandardKey.Find, tip="By path or file name")
 
     m = mb.addMenu("&Mark")
     toggle_mark = _action(w, m, "Toggle mark", tip="Space in the lists")
@@ -138,7 +164,9 @@ def build_menus(window: QMainWindow) -> MenuActions:
 
     rule_combo, auto_mark_button = _toolbar(window, scan, (trash, move, undo))
     return MenuActions(
-        add_folder=add_folder, scan=scan, cancel_scan=cancel_scan, preferences=preferences, problems=problems,
+        add_folder=add_folder, scan=scan, cancel_scan=cancel_scan, open_results=open_results,
+        save_results=save_results, save_results_as=save_results_as, export_csv=export_csv, open_file=open_file,
+        show_in_folder=show_in_folder, copy_path=copy_path, find=find, preferences=preferences, problems=problems,
         toggle_mark=toggle_mark, mark=mark, keep=keep, auto_mark=auto_mark, clear_marks=clear_marks,
         trash=trash, move=move, hardlink=hardlink, symlink=symlink, undo=undo,
         compare=compare, not_duplicate=not_duplicate, is_duplicate=is_duplicate,

@@ -1,8 +1,13 @@
-"""Keeping the results list and the member cards on the same group and member, and the review keys."""
+"""Keeping the results list and the member cards on the same group and member, and the review keys.
+
+The list may show the results through a proxy (the filter box's :class:`~gui.itemmodels.group_filter.GroupFilter`):
+rows here are always the results model's, and indexes are mapped at the list's edge. Moving to the next or
+previous group moves among the groups the list shows.
+"""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QModelIndex, QObject, Qt, Signal
+from PySide6.QtCore import QAbstractProxyModel, QEvent, QModelIndex, QObject, QPersistentModelIndex, Qt, Signal
 from PySide6.QtWidgets import QTreeView
 
 from engine.results import Member
@@ -40,18 +45,47 @@ class NavigationController(QObject):
             view.installEventFilter(self)
             view.doubleClicked.connect(lambda _index: emit(self.compareRequested))
 
+    # ---- the list's indexes (a proxy's, when it filters) and the results model's --------------------------------
+    def _proxy(self) -> QAbstractProxyModel | None:
+        view_model = self.tree.model()
+        return view_model if isinstance(view_model, QAbstractProxyModel) else None
+
+    def to_view(self, index: QModelIndex) -> QModelIndex:
+        proxy = self._proxy()
+        return proxy.mapFromSource(index) if proxy is not None else index
+
+    def to_source(self, index: QModelIndex | QPersistentModelIndex) -> QModelIndex:
+        proxy = self._proxy()
+        return proxy.mapToSource(index) if proxy is not None else QModelIndex(index)
+
+    def shown(self, row: int) -> bool:
+        """The list shows group ``row`` (the filter may hide it)."""
+        return 0 <= row < self.model.rowCount() and self.to_view(self.model.index(row, 0)).isValid()
+
     def select_group(self, row: int, member: str | None = None) -> None:
+        """Group ``row`` (a results model row) in both views; one the filter hides gives way to the first shown, and
+        a row out of range (-1) leaves both empty."""
+        if 0 <= row < self.model.rowCount() and not self.shown(row):
+            first = self.to_source(self.tree.model().index(0, 0))
+            row, member = (first.row() if first.isValid() else -1), None
         if not 0 <= row < self.model.rowCount():
+            self.tree.setCurrentIndex(QModelIndex())
             self.group_view.set_group(None)
             return
-        self.tree.setCurrentIndex(self.model.index(row, 0))
+        self.tree.setCurrentIndex(self.to_view(self.model.index(row, 0)))
         self.group_view.set_group(self.model.group(row), member)
 
     def current_group_row(self) -> int:
-        idx = self.tree.currentIndex()
+        idx = self.to_source(self.tree.currentIndex())
         if not idx.isValid():
             return -1
         return idx.row() if idx.internalId() == 0 else idx.internalId() - 1
+
+    def position(self) -> tuple[int, int]:
+        """(1-based place of the current group among those shown, how many are shown); (0, n) for none."""
+        current = self.current_group_row()
+        view = self.to_view(self.model.index(current, 0)) if current >= 0 else QModelIndex()
+        return (view.row() + 1 if view.isValid() else 0), self.tree.model().rowCount()
 
     def current_member(self) -> Member | None:
         return self.group_view.current_member()
@@ -75,13 +109,22 @@ class NavigationController(QObject):
         self.group_view.set_current_row(row)
         return True
 
-    def move_group(self, step: int) -> None:
-        row = self.current_group_row() + step
-        if 0 <= row < self.model.rowCount():
-            self.tree.collapse(self.model.index(self.current_group_row(), 0))
-            self.select_group(row)
+    def move_group(self, step: int) -> int:
+        """Go ``step`` groups on among those shown; the new group's row, or -1 past either end (nothing moves)."""
+        view_model = self.tree.model()
+        current = self.current_group_row()
+        view = self.to_view(self.model.index(current, 0)) if current >= 0 else QModelIndex()
+        pos = view.row() + step if view.isValid() else (0 if step > 0 else view_model.rowCount() - 1)
+        if not 0 <= pos < view_model.rowCount():
+            return -1
+        if view.isValid():
+            self.tree.collapse(view)
+        row = self.to_source(view_model.index(pos, 0)).row()
+        self.select_group(row)
+        return row
 
-    def _tree_current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+    def _tree_current_changed(self, view_current: QModelIndex, _previous: QModelIndex) -> None:
+        current = self.to_source(view_current)
         if self._syncing or not current.isValid():
             return
         group_row = current.row() if current.internalId() == 0 else current.internalId() - 1
@@ -99,7 +142,7 @@ class NavigationController(QObject):
     def _member_changed(self, path: str) -> None:
         if self._syncing:
             return
-        idx = self.model.member_index(path)
+        idx = self.to_view(self.model.member_index(path))
         if idx.isValid():
             self._syncing = True
             try:

@@ -82,9 +82,10 @@ class PairsController(QObject):
     def _show_pair(self, pair: tuple[Member, Member]) -> None:
         assert self.compare is not None
         self.compare.set_pair(*pair)
-        row, g = self.navigation.current_group_row(), self.model.group(self.navigation.current_group_row())
+        g = self.model.group(self.navigation.current_group_row())
         others = self._partners(g)
-        where = f"group {row + 1} of {self.model.rowCount()}, pair {others.index(pair[1].path) + 1} of {len(others)}"
+        n, shown = self.navigation.position()
+        where = f"group {n} of {shown}, pair {others.index(pair[1].path) + 1} of {len(others)}"
         self.compare.setWindowTitle(f"Compare — {where} — Doppel")
 
     def _partners(self, g) -> list[str]:
@@ -105,12 +106,11 @@ class PairsController(QObject):
 
     def step_group(self, step: int, last: bool = False) -> bool:
         """Show the next or previous group's first (or ``last``) pair; False when there is no such group."""
-        row = self.navigation.current_group_row() + step
-        if not 0 <= row < self.model.rowCount():
+        row = self.navigation.move_group(step)  # among the groups the list shows
+        if row < 0:
             if self.compare is not None:
                 self.compare.show_message("That was the last group." if step > 0 else "That was the first group.")
             return False
-        self.navigation.move_group(step)
         others = self._partners(self.model.group(row))
         self._go_to(others[-1 if last else 0])
         return True
