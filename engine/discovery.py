@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from engine.progress import NULL_PROGRESS, Phase, Progress
+from engine.raw import RAW_EXTENSIONS, raw_format
 from engine.results import FileEntry, SkippedFile, os_error_reason
 from engine.settings import ScanSettings
 from engine.userfiles import file_kind, open_regular
@@ -39,6 +40,7 @@ IMAGE_EXTENSIONS = frozenset(
         ".heif",
         ".hif",
         ".avif",
+        *RAW_EXTENSIONS,
     }
 )
 """Names that promise an image; only these are reported when unusable (empty, unreadable, vanished)."""
@@ -60,10 +62,14 @@ class BadRootError(ValueError):
 
 
 def sniff_format(path: str) -> str | None:
-    """The image format from the file's first bytes, so a JPEG named ``.png`` is still found as a JPEG."""
+    """The image format from the file's first bytes, so a JPEG named ``.png`` is still found as a JPEG.
+
+    A camera RAW is named by its own format ("NEF", "CR3"...): by content where it has its own, by the name where
+    it starts as any TIFF does (engine.raw.raw_format).
+    """
     with open_regular(path) as fh:  # the file may have been swapped for a FIFO since it was listed
         head = fh.read(SNIFF_BYTES)
-    return sniff_bytes(head)
+    return raw_format(head, path) or sniff_bytes(head)
 
 
 def sniff_bytes(head: bytes) -> str | None:

@@ -12,6 +12,7 @@ import os
 from dataclasses import dataclass
 
 from engine.results import Group, Member
+from engine.settings import RAW_JPEG_RULES
 
 
 class GroupsFileError(ValueError):
@@ -22,6 +23,7 @@ class GroupsFileError(ValueError):
 class GroupsFile:
     groups: tuple[Group, ...]
     roots: tuple[str, ...]  # the scanned folders, when the file names them (scans from this version on)
+    raw_jpeg: str = ""  # which of a RAW + camera JPEG pair stays (engine.settings.RAW_JPEG_RULES); "": not said
 
 
 def _int(value, where: str) -> int:
@@ -102,7 +104,10 @@ def groups_from(doc: dict, path: str | os.PathLike) -> GroupsFile:
     roots = doc.get("roots", [])
     if not isinstance(roots, list) or not all(isinstance(r, str) and os.path.isabs(r) for r in roots):
         raise GroupsFileError(f"{path}: roots must be a list of absolute folder paths")
-    return GroupsFile(groups, tuple(os.path.normpath(r) for r in roots))
+    raw_jpeg = doc.get("raw_jpeg")
+    if raw_jpeg is not None and raw_jpeg not in RAW_JPEG_RULES:
+        raise GroupsFileError(f"{path}: raw_jpeg must be one of {', '.join(RAW_JPEG_RULES)}, not {raw_jpeg!r}")
+    return GroupsFile(groups, tuple(os.path.normpath(r) for r in roots), raw_jpeg or "")
 
 
 def common_root(groups: tuple[Group, ...]) -> str:

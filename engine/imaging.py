@@ -11,18 +11,18 @@ from __future__ import annotations
 import math
 import os
 import re
-import struct
 import threading
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime
 from typing import BinaryIO, cast
 
 import numpy as np
 from PIL import Image, ImageStat, UnidentifiedImageError
 
+from engine.exif import ORIENTATION_TAG, TRANSPOSE, camera, capture_time, exif_of, orientation
 from engine.png import BAND_MIN_PIXELS, load_reduced, open_image, reduce_factor
+from engine.raw import RawError, open_raw, raw_format, raw_meta
 from engine.results import ImageInfo, os_error_reason
 from engine.userfiles import NotRegularFileError, open_regular
 
@@ -39,32 +39,6 @@ camera JPEGs come back from the JPEG plugin as "MPO".)"""
 
 _FORMAT_NAMES = {"MPO": "JPEG"}  # camera JPEGs with an embedded preview open as MPO; to the user they are JPEGs
 _WHITE, _BLACK = (255, 255, 255), (0, 0, 0)
-_ORIENTATION_TAG = 0x0112
-_EXIF_IFD = 0x8769
-_DATETIME_ORIGINAL = 0x9003
-_MAKE, _MODEL = 0x010F, 0x0110
-_TRANSPOSE = {
-    2: Image.Transpose.FLIP_LEFT_RIGHT,
-    3: Image.Transpose.ROTATE_180,
-    4: Image.Transpose.FLIP_TOP_BOTTOM,
-    5: Image.Transpose.TRANSPOSE,
-    6: Image.Transpose.ROTATE_270,
-    7: Image.Transpose.TRANSVERSE,
-    8: Image.Transpose.ROTATE_90,
-}
-
-_BAD_DATA = (
-    OSError,
-    ValueError,
-    SyntaxError,
-    struct.error,
-    EOFError,
-    IndexError,
-    KeyError,
-    TypeError,
-    ZeroDivisionError,
-)
-"""What Pillow's parsers raise on malformed data (metadata is best effort: bad EXIF never costs the picture)."""
 
 _heif_lock = threading.Lock()
 _heif_registered = False
@@ -138,6 +112,8 @@ def _reason(exc: BaseException) -> str:
     if isinstance(exc, (Image.DecompressionBombError, Image.DecompressionBombWarning)):
         found = re.search(r"\((\d+) pixels\)", str(exc))  # PIL's message names the pixel count, not the sides
         return f"image too large: {found.group(1) if found else 'too many'} pixels (decompression bomb guard)"
+    if isinstance(exc, RawError):
+        return exc.reason
     if isinstance(exc, UnidentifiedImageError):
         return "not a supported image"
     text = str(exc).strip()
@@ -151,10 +127,14 @@ def _reason(exc: BaseException) -> str:
 
 
 @contextmanager
-def _opened(path: str) -> Iterator[Image.Image]:
+def _opened(
+    path: str, want: tuple[int, int] | None = None, pixels: bool = True, fit: bool = False
+) -> Iterator[Image.Image]:
     """Open ``path`` lazily (header only) and turn every failure inside the block into :class:`DecodeError`.
 
     Only regular files are opened (engine.userfiles): a FIFO swapped in after discovery cannot block a worker.
+    A camera RAW comes from :mod:`engine.raw`, sized for ``want`` (the smallest (width, height) the caller uses,
+    or with ``fit`` the box it fits the picture into; None: full size; ``pixels=False``: metadata only).
     """
     formats = _open_formats()
     _quiet_pillow()
@@ -170,12 +150,15 @@ def _opened(path: str) -> Iterator[Image.Image]:
         try:
             if st.st_size == 0:
                 raise DecodeError("empty file (0 bytes)")
-            with open_image(fh, formats) as im:
+            fmt = raw_format(fh.read(64), path)
+            fh.seek(0)
+            raw = _open_raw(fh, fmt, want, pixels, fit) if fmt else None
+            with raw if raw is not None else open_image(fh, formats) as im:
                 width, height = im.size
                 if width * height > MAX_PIXELS:
                     raise DecodeError(_bomb_reason(width, height))
                 yield im
-        except Exception as exc:  # plugins raise all of _BAD_DATA and more on bad data; the contract is DecodeError
+        except Exception as exc:  # plugins raise all of exif.BAD_DATA and more on bad data; the contract is DecodeError
             error = exc if isinstance(exc, DecodeError) else DecodeError(_reason(exc))
             if not _unchanged(fh, read):
                 error.reason, error.unreadable = "file changed during the scan", True
@@ -188,6 +171,28 @@ def _opened(path: str) -> Iterator[Image.Image]:
             raise error from exc
 
 
+def _open_raw(fh: BinaryIO, fmt: str, want: tuple[int, int] | None, pixels: bool, fit: bool) -> Image.Image | None:
+    """The RAW's picture; None for a TIFF that LibRaw does not recognise although its name says RAW (Pillow's)."""
+    data = fh.read()
+    try:
+        return open_raw(data, fmt, want, MAX_PIXELS, pixels, fit)
+    except RawError as exc:
+        if not (exc.unsupported and data[:4] in (b"II*\x00", b"MM\x00*")):
+            raise
+    fh.seek(0)
+    return None
+
+
+def _exif(im: Image.Image, header_only: bool = False) -> Image.Exif:
+    """The image's EXIF; for a RAW, just the orientation still to apply to the pixels :mod:`engine.raw` gave."""
+    meta = raw_meta(im)
+    if meta is None:
+        return exif_of(im, header_only)
+    out = Image.Exif()
+    out[ORIENTATION_TAG] = meta.orientation
+    return out
+
+
 def _unchanged(fh: BinaryIO, read: tuple[int, int]) -> bool:
     """The open file still has the size and mtime it had when opened (it was not rewritten while we read it)."""
     try:
@@ -197,60 +202,16 @@ def _unchanged(fh: BinaryIO, read: tuple[int, int]) -> bool:
     return (st.st_size, st.st_mtime_ns) == read
 
 
-def _exif(im: Image.Image, header_only: bool = False) -> Image.Exif:
-    """EXIF, where ``header_only`` stops PNG's getexif() from decoding every pixel to look for an eXIf after IDAT."""
-    try:
-        if header_only and im.format == "PNG" and "exif" not in im.info:
-            return Image.Exif()
-        return im.getexif()
-    except _BAD_DATA:
-        return Image.Exif()
-
-
-def _orientation(exif: Image.Exif) -> int:
-    try:
-        value = int(exif.get(_ORIENTATION_TAG, 1))
-    except _BAD_DATA:
-        return 1
-    return value if value in _TRANSPOSE else 1
-
-
-def _text(value: object) -> str | None:
-    if isinstance(value, bytes):
-        value = value.decode("utf-8", "replace")
-    if not isinstance(value, str):
-        return None
-    value = value.replace("\x00", "").strip()
-    return value or None
-
-
-def _capture_time(exif: Image.Exif) -> str | None:
-    try:
-        raw = _text(exif.get_ifd(_EXIF_IFD).get(_DATETIME_ORIGINAL))
-        if raw is None:
-            return None
-        return datetime.strptime(raw[:19], "%Y:%m:%d %H:%M:%S").isoformat()
-    except _BAD_DATA:  # "0000:00:00 00:00:00", garbage, or an unreadable IFD
-        return None
-
-
-def _camera(exif: Image.Exif) -> str | None:
-    try:
-        make, model = _text(exif.get(_MAKE)), _text(exif.get(_MODEL))
-    except _BAD_DATA:
-        return None
-    if make and model and model.lower().startswith(make.lower()):
-        return model  # "Canon" + "Canon EOS R5" reads better as "Canon EOS R5"
-    return " ".join(p for p in (make, model) if p) or None
-
-
 def _info(im: Image.Image, exif: Image.Exif, size: tuple[int, int]) -> ImageInfo:
     """``size`` is the full (pre-draft) size; width and height are swapped for rotated orientations."""
+    meta = raw_meta(im)
+    if meta is not None:
+        return meta.info
     width, height = size
-    if _orientation(exif) in (5, 6, 7, 8):
+    if orientation(exif) in (5, 6, 7, 8):
         width, height = height, width
     fmt = im.format or ""
-    return ImageInfo(width, height, _FORMAT_NAMES.get(fmt, fmt), _capture_time(exif), _camera(exif))
+    return ImageInfo(width, height, _FORMAT_NAMES.get(fmt, fmt), capture_time(exif), camera(exif))
 
 
 def _load_small(im: Image.Image, size: tuple[int, int]) -> tuple[Image.Image, bool]:
@@ -329,8 +290,8 @@ def _flatten(im: Image.Image) -> Image.Image:
     return out
 
 
-def _oriented(im: Image.Image, orientation: int) -> Image.Image:
-    method = _TRANSPOSE.get(orientation)
+def _oriented(im: Image.Image, value: int) -> Image.Image:
+    method = TRANSPOSE.get(value)
     return im.transpose(method) if method is not None else im
 
 
@@ -366,31 +327,31 @@ def load_for_model(path: str, size: int, mode: str = "squash") -> tuple[Image.Im
 
     JPEGs are decoded at reduced scale by libjpeg, so a 12-megapixel photo costs a fraction of a full decode.
     """
-    with _opened(path) as im:
+    with _opened(path, (size, size)) as im:
         full_size = im.size
         pixels, decoded = _load_small(im, (size, size))
         exif = _exif(im, header_only=not decoded)
         info = _info(im, exif, full_size)
         small = fit_square(_to_rgb(pixels), size, mode)
-        return _oriented(small, _orientation(exif)), info
+        return _oriented(small, orientation(exif)), info
 
 
 def read_info(path: str) -> ImageInfo:
     """Size (after orientation), format and EXIF metadata from the header alone; no pixel is decoded."""
-    with _opened(path) as im:
+    with _opened(path, pixels=False) as im:
         return _info(im, _exif(im, header_only=True), im.size)
 
 
 def load_thumbnail(path: str, max_side: int) -> Image.Image:
     """RGB, upright, aspect kept, longest side at most ``max_side`` (never upscaled): for the GUI's lists."""
-    with _opened(path) as im:
+    with _opened(path, (max_side, max_side), fit=True) as im:
         width, height = im.size
         ratio = min(1.0, max_side / max(width, height, 1))
         pixels, decoded = _load_small(im, (math.ceil(width * ratio), math.ceil(height * ratio)))
         exif = _exif(im, header_only=not decoded)
         rgb = _to_rgb(pixels)
         rgb.thumbnail((max_side, max_side), Image.Resampling.BICUBIC, reducing_gap=2.0)
-        return _oriented(rgb, _orientation(exif))
+        return _oriented(rgb, orientation(exif))
 
 
 def load_full(path: str) -> Image.Image:
@@ -398,4 +359,4 @@ def load_full(path: str) -> Image.Image:
     with _opened(path) as im:
         im.load()
         exif = _exif(im)
-        return _oriented(_to_rgb(im), _orientation(exif))
+        return _oriented(_to_rgb(im), orientation(exif))

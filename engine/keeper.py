@@ -14,6 +14,7 @@ from datetime import datetime
 from functools import lru_cache
 
 from engine.paths import is_inside
+from engine.raw import RAW_FORMATS
 from engine.results import Member
 from engine.settings import DEFAULT_KEEP_RULES, KEEP_RULES
 
@@ -51,8 +52,9 @@ COPY_PATTERNS: tuple[re.Pattern[str], ...] = (
 )
 """Name patterns of copies that are not whole words."""
 
-CAMERA_FORMATS: frozenset[str] = frozenset({"JPEG", "HEIF"})
-"""What cameras and phones write (as ``engine.imaging`` names formats); PNG, WebP, TIFF, GIF and BMP are exports."""
+CAMERA_FORMATS: frozenset[str] = frozenset({"JPEG", "HEIF"}) | RAW_FORMATS
+"""What cameras and phones write (as ``engine.imaging`` names formats: RAWs as "DNG", "NEF"...); PNG, WebP, TIFF,
+GIF and BMP are exports. Which of a RAW and its camera JPEG stays is ``ScanSettings.raw_jpeg`` (engine.twins)."""
 
 _COPY_WORDS_RX = re.compile(
     r"(?<![0-9a-z])(?:" + "|".join(sorted(COPY_WORDS, key=len, reverse=True)) + r")(?![0-9a-z])"

@@ -16,7 +16,8 @@ from dataclasses import dataclass, replace
 from engine.keeper import pick_keeper
 from engine.paths import inside_any
 from engine.results import Group, Member
-from engine.settings import DEFAULT_KEEP_RULES
+from engine.settings import DEFAULT_KEEP_RULES, DEFAULT_RAW_JPEG
+from engine.twins import kept_by_rule, with_twin_keeper
 
 MARK_RULES: dict[str, str] = {
     "suggested": "the suggested keeper",
@@ -86,12 +87,18 @@ def choose_keeper(group: Group, rule: str, preferred_folders: Sequence[str] = ()
 
 
 def plan_marks(
-    groups: Iterable[Group], rule: str, preferred_folders: Sequence[str] = (), protected: Sequence[str] = ()
+    groups: Iterable[Group],
+    rule: str,
+    preferred_folders: Sequence[str] = (),
+    protected: Sequence[str] = (),
+    raw_jpeg: str = DEFAULT_RAW_JPEG,
 ) -> MarkPlan:
     """Keep one member per group by ``rule`` and mark the others that are sure duplicates of it.
 
     A member is marked only when its score against the kept member is at least the group's sure level; an
-    unmeasured score is not sure. Groups where that left a member unmarked are listed in ``uncertain``.
+    unmeasured score is not sure. Groups where that left a member unmarked are listed in ``uncertain``. Of a
+    camera RAW and its JPEG, ``raw_jpeg`` says which stays (engine.twins): that one is never marked, and when the
+    rule keeps the other, the kept one hands the role to it.
     """
     out: list[Group] = []
     marked: set[str] = set()
@@ -100,21 +107,29 @@ def plan_marks(
         keeper = choose_keeper(g, rule, preferred_folders)
         if keeper != g.keeper:
             g = replace(g, keeper=keeper)
+        g = with_twin_keeper(g, raw_jpeg)
+        keeper, twins = g.keeper, kept_by_rule(g, raw_jpeg)
         unsure = set(g.unsure_members())
         if unsure:
             uncertain.add(g.reference)
         marked |= {
-            m.path for m in g.members if m.path != keeper and m.path not in unsure and not in_folders(m.path, protected)
+            m.path
+            for m in g.members
+            if m.path != keeper and m.path not in unsure and m.path not in twins and not in_folders(m.path, protected)
         }
         out.append(g)
     return MarkPlan(tuple(out), frozenset(marked), frozenset(uncertain))
 
 
 def auto_mark(
-    groups: Iterable[Group], rule: str, preferred_folders: Sequence[str] = (), protected: Sequence[str] = ()
+    groups: Iterable[Group],
+    rule: str,
+    preferred_folders: Sequence[str] = (),
+    protected: Sequence[str] = (),
+    raw_jpeg: str = DEFAULT_RAW_JPEG,
 ) -> set[str]:
     """The paths :func:`plan_marks` marks (use plan_marks to also get the keepers and the uncertain groups)."""
-    return set(plan_marks(groups, rule, preferred_folders, protected).marked)
+    return set(plan_marks(groups, rule, preferred_folders, protected, raw_jpeg).marked)
 
 
 def can_mark(group: Group, marked: set[str], path: str, protected: Sequence[str] = ()) -> str | None:

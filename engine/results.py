@@ -19,7 +19,7 @@ class FileEntry:
     mtime_ns: int
     dev: int = 0
     inode: int = 0
-    fmt: str = ""  # sniffed from content: "JPEG", "PNG", "WEBP", "GIF", "BMP", "TIFF", "HEIF"
+    fmt: str = ""  # sniffed from content: "JPEG", "PNG", "WEBP", "GIF", "BMP", "TIFF", "HEIF", or a RAW's ("NEF"...)
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ from engine.keeper import pick_keeper
 from engine.progress import NULL_PROGRESS, Progress
 from engine.results import Group, Member, PairScore, ScanResult, SkippedFile
 from engine.settings import DEFAULT_KEEP_RULES, sure_threshold_for
+from engine.twins import twin_pairs
 
 PAIRS_BELOW_THRESHOLD = 0.15
 """Saved pairs reach this far below the threshold shown, so the opened slider can still go a little lower, and a
@@ -32,9 +33,10 @@ library with millions of weak pairs does not make a file of hundreds of megabyte
 CSV_COLUMNS = ("group", "path", "state", "score", "size", "width", "height", "format")
 
 
-def groups_document(result: ScanResult, roots: Sequence[str] = ()) -> dict[str, Any]:
-    """What ``--groups-json`` writes and ``apply`` reads back (``roots``: the scanned folders, absolute)."""
-    return {
+def groups_document(result: ScanResult, roots: Sequence[str] = (), raw_jpeg: str | None = None) -> dict[str, Any]:
+    """What ``--groups-json`` writes and ``apply`` reads back (``roots``: the scanned folders, absolute;
+    ``raw_jpeg``: the rule for a RAW and its camera JPEG, which ``apply`` follows)."""
+    doc = {
         "roots": [os.path.abspath(r) for r in roots],
         "threshold": result.threshold,
         "sure_threshold": result.sure_threshold,
@@ -54,15 +56,23 @@ def groups_document(result: ScanResult, roots: Sequence[str] = ()) -> dict[str, 
         "skipped": [{"path": s.path, "reason": s.reason} for s in result.skipped],
         "stats": result.stats,
     }
+    if raw_jpeg is not None:
+        doc["raw_jpeg"] = raw_jpeg
+    return doc
 
 
-def results_document(result: ScanResult, roots: Sequence[str] = (), marked: Iterable[str] = ()) -> dict[str, Any]:
-    """The groups document with what the app needs to go on where it left off (``result.groups``: as shown)."""
+def results_document(
+    result: ScanResult, roots: Sequence[str] = (), marked: Iterable[str] = (), raw_jpeg: str | None = None
+) -> dict[str, Any]:
+    """The groups document with what the app needs to go on where it left off (``result.groups``: as shown;
+    ``result.duplicates`` / ``not_duplicates``: the labels and RAW + JPEG twins the groups were formed with)."""
     floor = max(float(result.stats.get("min_score", 0.0)), result.threshold - PAIRS_BELOW_THRESHOLD)
     pairs = [p for p in result.pairs if p.score >= floor]
     grouped = {m.path for g in result.groups for m in g.members}
     named = {p for pair in pairs for p in (pair.a, pair.b)}
-    doc = groups_document(result, roots)
+    doc = groups_document(result, roots, raw_jpeg)
+    doc["duplicates"] = sorted(sorted(p) for p in result.duplicates if len(p) == 2)
+    doc["not_duplicates"] = sorted(sorted(p) for p in result.not_duplicates if len(p) == 2)
     doc["stats"] = {**result.stats, "min_score": round(min(floor, result.threshold), 6)}
     doc["pairs"] = [[p.a, p.b, p.score] for p in pairs]
     doc["ungrouped"] = [asdict(result.catalog[p]) for p in sorted(named - grouped) if p in result.catalog]
@@ -149,6 +159,16 @@ def _pairs(doc: dict[str, Any], groups: Sequence[Group], where: str) -> tuple[Pa
     return tuple(out)
 
 
+def _path_pairs(doc: dict[str, Any], key: str, where: str) -> frozenset[frozenset[str]]:
+    raw = doc.get(key, [])
+    ok = isinstance(raw, list) and all(
+        isinstance(p, list) and len(p) == 2 and all(isinstance(x, str) for x in p) for p in raw
+    )
+    if not ok:
+        raise GroupsFileError(f"{where}: {key} must be a list of [path, path]")
+    return frozenset(frozenset(p) for p in raw)
+
+
 def _unit(value: object, default: float) -> float:
     ok = isinstance(value, (int, float)) and not isinstance(value, bool) and 0.0 < value <= 1.0
     return float(value) if ok else default  # type: ignore[arg-type]
@@ -213,6 +233,11 @@ def open_results(
         sure_threshold=sure,
     )
     kept = without_paths(full, [*gone, *changed])  # byte copies whose original went get a new one
+    kept = replace(
+        kept,
+        duplicates=_path_pairs(doc, "duplicates", where) | twin_pairs(kept.catalog.values()),
+        not_duplicates=_path_pairs(doc, "not_duplicates", where),
+    )
     groups = [_settled_group(g, kept.catalog, kept.pairs, sure, keep_rules) for g in saved.groups]
     result = replace(kept, groups=tuple(g for g in groups if g is not None))
     marked = doc.get("marked", [])

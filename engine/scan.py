@@ -26,6 +26,7 @@ from engine.paths import default_cache_path
 from engine.progress import NULL_PROGRESS, Phase, Progress
 from engine.results import FileEntry, Group, ImageInfo, Member, PairScore, ScanResult, SkippedFile
 from engine.settings import ScanSettings, sure_threshold_for
+from engine.twins import twin_pairs, with_twin_keeper
 
 if TYPE_CHECKING:
     from engine.model.inference import Embedder
@@ -94,6 +95,7 @@ def scan(
     catalog = _catalog(entries, infos, copy_of, exact_sets)
     pairs = tuple(expand_pairs(rep_pairs, exact_sets))
     labels = read_labels(settings, catalog, hashes)
+    twins = frozenset() if settings.exact_only else twin_pairs(catalog.values())  # one shot: always one group
     result = ScanResult(
         groups=(),
         pairs=pairs,
@@ -102,7 +104,7 @@ def scan(
         model_id=model_id,
         files_scanned=len(entries),
         catalog=catalog,
-        duplicates=labels.duplicates,
+        duplicates=labels.duplicates | twins,
         not_duplicates=labels.not_duplicates,
         sure_threshold=sure,
         warnings=tuple(cache.warnings),
@@ -121,6 +123,7 @@ def scan(
             "images": len(catalog),
             "unique": len(unique),
             "labels": {"duplicates": len(labels.duplicates), "not_duplicates": len(labels.not_duplicates)},
+            "raw_twins": len(twins),
         },
     )
 
@@ -323,4 +326,5 @@ def _make_group(
     sure_threshold: float,
 ) -> Group:
     kept = keeper.pick_keeper(members, settings.keep_rules, settings.preferred_folders)
-    return Group(tuple(members), reference, kept, exact, pair_scores, sure_threshold)
+    group = Group(tuple(members), reference, kept, exact, pair_scores, sure_threshold)
+    return with_twin_keeper(group, settings.raw_jpeg)  # of a RAW and its JPEG, the one the setting keeps

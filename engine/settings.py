@@ -11,6 +11,12 @@ then straight from a camera, then the most pixels (a smaller copy is never the b
 (equal pixels: the original came first), then the larger file."""
 LEGACY_DEFAULT_KEEP_RULES = ("resolution", "size", "oldest")  # the default before the original-first rules
 
+RAW_JPEG_RULES = ("both", "raw", "jpeg")
+DEFAULT_RAW_JPEG = "both"
+"""Which file of a camera RAW and the JPEG the camera wrote with it (one shot, always one group; engine.twins)
+stays: "both" (auto-mark marks neither: the safe default, the RAW holds what the JPEG lost and the JPEG holds the
+camera's rendering), "raw" or "jpeg" (the other one may go; a keeper of the other kind hands the role over)."""
+
 
 def upgrade_keep_rules(rules: tuple[str, ...] | list[str]) -> tuple[str, ...]:
     """Saved keep rules with the unknown dropped; the old default, saved by every earlier run, becomes the new one."""
@@ -52,6 +58,7 @@ class ScanSettings:
     model_path: str | None = None  # a model folder or weights file; None = the bundled model
     keep_rules: tuple[str, ...] = DEFAULT_KEEP_RULES
     preferred_folders: tuple[str, ...] = ()  # a keeper in one of these wins before the rules apply
+    raw_jpeg: str = DEFAULT_RAW_JPEG  # which of a RAW + camera JPEG pair stays (RAW_JPEG_RULES)
     exact_only: bool = False  # skip the model; byte-identical groups only
     not_duplicates: frozenset[frozenset[str]] = field(
         default_factory=frozenset

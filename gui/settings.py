@@ -8,7 +8,7 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
 from engine.paths import config_dir
-from engine.settings import DEFAULT_KEEP_RULES, ScanSettings, upgrade_keep_rules
+from engine.settings import DEFAULT_KEEP_RULES, DEFAULT_RAW_JPEG, RAW_JPEG_RULES, ScanSettings, upgrade_keep_rules
 
 SETTINGS_NAME = "gui-settings.json"
 SCAN_MIN_SCORE = 0.2  # pairs kept down to this score, so the threshold slider can go below the threshold
@@ -31,6 +31,7 @@ class AppSettings:
     keep_rules: list[str] = field(default_factory=lambda: list(DEFAULT_KEEP_RULES))
     mark_rule: str = "suggested"  # the auto-mark rule last used
     preferred_folders: list[str] = field(default_factory=list)
+    raw_jpeg: str = DEFAULT_RAW_JPEG  # of a RAW and its camera JPEG: keep both, the RAW or the JPEG
     use_cache: bool = True
     cache_path: str | None = None  # None = the default cache file
     exact_only: bool = False
@@ -58,6 +59,7 @@ class AppSettings:
             cache_path=self.cache_path or None,
             keep_rules=tuple(self.keep_rules) or DEFAULT_KEEP_RULES,
             preferred_folders=tuple(self.preferred_folders),
+            raw_jpeg=self.raw_jpeg,
             exact_only=self.exact_only,
             not_duplicates=not_duplicates,
             model_path=active_model_path(),
@@ -85,6 +87,8 @@ def load_settings(path: str | os.PathLike | None = None) -> AppSettings:
     except (TypeError, KeyError, AttributeError):
         return AppSettings()
     s.keep_rules = list(upgrade_keep_rules(s.keep_rules))
+    if s.raw_jpeg not in RAW_JPEG_RULES:
+        s.raw_jpeg = DEFAULT_RAW_JPEG
     if s.threshold is not None:
         s.threshold = min(1.0, max(0.0, float(s.threshold)))
     geometry = s.window_geometry

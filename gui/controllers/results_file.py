@@ -90,10 +90,12 @@ class ResultsFileController(QObject):
             without_paths(base, self.results.removed | self.results.outside),
             groups=tuple(self.model.groups),
             threshold=self.results.threshold,
+            not_duplicates=base.not_duplicates | self.results.not_duplicates,  # the labels given since
         )
         roots = self.results.roots or ()
+        doc = results_document(shown, roots, self.model.marked, self.settings.current.raw_jpeg)
         try:
-            write_document(results_document(shown, roots, self.model.marked), path)
+            write_document(doc, path)
         except OSError as exc:
             self.messages.error(f"Could not save the results to {path}: {exc.strerror or exc}")
             return False

@@ -1,4 +1,4 @@
-"""Preferences: default threshold, device, keep rules, preferred folders, cache location, scan options."""
+"""Preferences: default threshold, device, keep rules, the RAW + JPEG rule, preferred folders, cache, scan options."""
 
 from __future__ import annotations
 
@@ -21,18 +21,23 @@ from PySide6.QtWidgets import (
 )
 
 from engine.model.backends import BACKENDS
-from engine.settings import KEEP_RULES
+from engine.settings import KEEP_RULES, RAW_JPEG_RULES
 from gui.settings import AppSettings
 
 DEVICES = ("auto", "cpu", "cuda", "mps")
 RULE_TEXT = {
     "original_path": "Not in a backup/export folder, not named like a copy",
-    "camera": "Straight from a camera (camera EXIF, JPEG/HEIC)",
+    "camera": "Straight from a camera (camera EXIF, JPEG/HEIC/RAW)",
     "resolution": "Highest resolution",
     "size": "Largest file",
     "oldest": "Oldest",
     "newest": "Newest",
     "shortest_path": "Shortest path",
+}
+RAW_JPEG_TEXT = {
+    "both": "Keep both (auto-mark marks neither)",
+    "raw": "Keep the RAW (the JPEG may go)",
+    "jpeg": "Keep the JPEG (the RAW may go)",
 }
 
 
@@ -72,6 +77,11 @@ class SettingsDialog(QDialog):
             self.rules.addItem(item)
         self.rules.setMaximumHeight(120)
 
+        self.raw_jpeg = QComboBox(self)
+        for rule in RAW_JPEG_RULES:
+            self.raw_jpeg.addItem(RAW_JPEG_TEXT[rule], rule)
+        self.raw_jpeg.setCurrentIndex(max(0, self.raw_jpeg.findData(settings.raw_jpeg)))
+        self.raw_jpeg.setToolTip("A camera RAW and the JPEG shot with it (same name, same folder) are one group")
         self.preferred = QLineEdit("; ".join(settings.preferred_folders), self)
         self.preferred.setToolTip("A keeper in one of these folders wins before the rules (separate with ;)")
         self.use_cache = QCheckBox("Cache image analysis between scans", self)
@@ -94,6 +104,7 @@ class SettingsDialog(QDialog):
         form.addRow("Device:", self.device)
         form.addRow("Inference runtime:", self.backend)
         form.addRow("Suggested keeper:", self.rules)
+        form.addRow("RAW + JPEG of one shot:", self.raw_jpeg)
         form.addRow("Preferred folders:", self.preferred)
         form.addRow("Cache:", self.use_cache)
         form.addRow("Cache file:", cache_row)
@@ -128,6 +139,7 @@ class SettingsDialog(QDialog):
             backend=self.backend.currentText(),
             keep_rules=rules or list(self._settings.keep_rules),
             preferred_folders=[p.strip() for p in self.preferred.text().split(";") if p.strip()],
+            raw_jpeg=self.raw_jpeg.currentData() or self._settings.raw_jpeg,
             use_cache=self.use_cache.isChecked(),
             cache_path=self.cache_path.text().strip() or None,
             include_hidden=self.hidden.isChecked(),
