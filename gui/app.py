@@ -20,6 +20,17 @@ import logging
 import sys
 
 
+def prepare_app(app) -> None:
+    """Before any window: the translation for the user's language (when there is one), the system's light or dark
+    colour scheme (followed while the app runs), and the app's icon, drawn from its SVG at every size."""
+    from gui.i18n import install_translators
+    from gui.theme import SchemeFollower, app_icon
+
+    install_translators(app)
+    app.scheme_follower = SchemeFollower(app)
+    app.setWindowIcon(app_icon())
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     parser = argparse.ArgumentParser(prog="doppel", description="Find duplicate and near-duplicate photos.")
@@ -44,6 +55,7 @@ def main(argv: list[str] | None = None) -> int:
     app = QApplication.instance() or QApplication([sys.argv[0], *qt_args])
     app.setApplicationName("Doppel")
     app.setOrganizationName("Doppel")
+    prepare_app(app)
     window = MainWindow()
     for folder in args.folders:
         window.folders.add_folder(folder)

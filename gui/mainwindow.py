@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QEvent, QSize, Qt
+from PySide6.QtCore import QCoreApplication, QEvent, QSize, Qt
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -51,6 +51,8 @@ from gui.views.progress_panel import ProgressPanel
 from gui.views.threshold_slider import ThresholdSlider
 from gui.workers import TaskRunner, ThumbnailLoader
 
+translate = QCoreApplication.translate
+
 PREFERRED_SIZE = QSize(1280, 820)  # on a screen with room for it; smaller screens get what fits
 
 
@@ -67,7 +69,7 @@ class MainWindow(QMainWindow):
         save: bool = True,
     ) -> None:
         super().__init__()
-        self.setWindowTitle("Doppel — duplicate photo finder")
+        self.setWindowTitle(translate("MainWindow", "Doppel — duplicate photo finder"))
         self.setObjectName("doppel-main")
         self.store = SettingsStore(settings, save)
         self.labels = labels if labels is not None else LabelStore()
@@ -95,8 +97,8 @@ class MainWindow(QMainWindow):
     def _build_ui(self) -> None:
         self.folders = FolderPanel(self)
         self.folders.changed.connect(self._folders_changed)
-        self.scan_button = QPushButton("Scan", self)
-        self.scan_button.setToolTip("Scan the folders for duplicates (Ctrl+R)")
+        self.scan_button = QPushButton(translate("MainWindow", "Scan"), self)
+        self.scan_button.setToolTip(translate("MainWindow", "Scan the folders for duplicates (Ctrl+R)"))
         left = QWidget(self)
         lv = QVBoxLayout(left)
         lv.addWidget(self.folders, 1)
@@ -104,14 +106,17 @@ class MainWindow(QMainWindow):
 
         self.summary = QLabel(self)
         self.slider = ThresholdSlider(self)
-        threshold_row = QHBoxLayout()
-        threshold_row.addWidget(self.summary, 1)
-        threshold_row.addWidget(self.slider)
-
         self.filter_box = QLineEdit(self)
-        self.filter_box.setPlaceholderText("Filter the groups by path or file name (Ctrl+F)")
+        self.filter_box.setPlaceholderText(translate("MainWindow", "Filter by path or name (Ctrl+F)"))
         self.filter_box.setClearButtonEnabled(True)
         self.filter_count = QLabel(self)
+        self.filter_box.setMinimumWidth(60)  # shrinks with the window; a small window keeps its size
+        threshold_row = QHBoxLayout()
+        threshold_row.addWidget(self.summary, 1)
+        threshold_row.addWidget(self.filter_box)  # in this row, not above the list: the window's minimum stays
+        threshold_row.addWidget(self.filter_count)
+        threshold_row.addWidget(self.slider)
+
         self.group_filter = GroupFilter(self.model, self)
         self.tree = QTreeView(self)
         self.tree.setModel(self.group_filter)
@@ -124,16 +129,8 @@ class MainWindow(QMainWindow):
         self.tree.header().resizeSection(Col.SIMILARITY, 90)
         self.group_view = GroupView(self.model, self.thumbs, self)
 
-        list_box = QWidget(self)
-        list_layout = QVBoxLayout(list_box)
-        list_layout.setContentsMargins(0, 0, 0, 0)
-        filter_row = QHBoxLayout()
-        filter_row.addWidget(self.filter_box, 1)
-        filter_row.addWidget(self.filter_count)
-        list_layout.addLayout(filter_row)
-        list_layout.addWidget(self.tree, 1)
         results_splitter = QSplitter(Qt.Orientation.Vertical, self)
-        results_splitter.addWidget(list_box)
+        results_splitter.addWidget(self.tree)
         results_splitter.addWidget(self.group_view)
         results_splitter.setSizes([300, 360])
         right = QWidget(self)
@@ -269,7 +266,7 @@ class MainWindow(QMainWindow):
         self.menu_actions.scan.setEnabled(not scanning)
         self.menu_actions.cancel_scan.setEnabled(scanning)
         self.menu_actions.open_results.setEnabled(not scanning)
-        self.scan_button.setText("Scanning…" if scanning else "Scan")
+        self.scan_button.setText(translate("MainWindow", "Scanning…") if scanning else translate("MainWindow", "Scan"))
         self.summary.setText(self.results.summary_text(scanning))
 
     def _show_scan(self, result: ScanResult, settings: ScanSettings) -> None:
@@ -300,7 +297,11 @@ class MainWindow(QMainWindow):
 
     def _update_filter_count(self) -> None:
         shown, total = self.group_filter.rowCount(), self.model.rowCount()
-        self.filter_count.setText(f"{shown} of {total} groups" if self.group_filter.text else "")
+        self.filter_count.setText(
+            translate("MainWindow", "{shown} of {total} groups").format(shown=shown, total=total)
+            if self.group_filter.text
+            else ""
+        )
 
     def _update_summary(self) -> None:
         self.summary.setText(self.results.summary_text(self.scanner.scanning))

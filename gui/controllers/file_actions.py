@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QObject, Signal
 from PySide6.QtWidgets import QFileDialog, QWidget
 
 from engine.fileops import ActionReport, TrashFn, byte_copies, link_files, move_files, recover, trash_files, undo
@@ -24,17 +24,19 @@ from gui.views.folder_panel import pictures_folder
 from gui.views.messages import Messages
 from gui.workers import TaskHandle, TaskRunner, ThumbnailLoader
 
+translate = QCoreApplication.translate
+
 VERBS = {
-    "trash": "Moved to the trash",
-    "move": "Moved",
-    "hardlink": "Replaced by hard links",
-    "symlink": "Replaced by symbolic links",
+    "trash": QT_TRANSLATE_NOOP("FileActions", "Moved to the trash"),
+    "move": QT_TRANSLATE_NOOP("FileActions", "Moved"),
+    "hardlink": QT_TRANSLATE_NOOP("FileActions", "Replaced by hard links"),
+    "symlink": QT_TRANSLATE_NOOP("FileActions", "Replaced by symbolic links"),
 }
 UNDO_VERBS = {
-    "trash": "Restored from the trash",
-    "move": "Moved back",
-    "hardlink": "Given their own copies back",
-    "symlink": "Given their own copies back",
+    "trash": QT_TRANSLATE_NOOP("FileActions", "Restored from the trash"),
+    "move": QT_TRANSLATE_NOOP("FileActions", "Moved back"),
+    "hardlink": QT_TRANSLATE_NOOP("FileActions", "Given their own copies back"),
+    "symlink": QT_TRANSLATE_NOOP("FileActions", "Given their own copies back"),
 }
 
 
@@ -68,12 +70,14 @@ class FileActionsController(QObject):
     def _marked_or_say(self) -> list[Member]:
         members = self.model.marked_members()
         if not members:
-            self.messages.status("Nothing is marked. Mark files with Space or Delete, or use Auto-mark.", 5000)
+            self.messages.status(
+                translate("FileActions", "Nothing is marked. Mark files with Space or Delete, or use Auto-mark."), 5000
+            )
         return members
 
     def _busy(self) -> bool:
         if self.task is not None and self.task.running:
-            self.messages.status("Another file action is still running.", 5000)
+            self.messages.status(translate("FileActions", "Another file action is still running."), 5000)
             return True
         return False
 
@@ -89,7 +93,9 @@ class FileActionsController(QObject):
 
     def choose_move_folder(self) -> str:
         start = self.settings.current.last_move_folder or pictures_folder()
-        return QFileDialog.getExistingDirectory(self.dialog_parent, "Move marked files to", start)
+        return QFileDialog.getExistingDirectory(
+            self.dialog_parent, translate("FileActions", "Move marked files to"), start
+        )
 
     def move_marked(self, dest: str | None = None) -> bool:
         members = self._marked_or_say()
@@ -119,8 +125,11 @@ class FileActionsController(QObject):
         near = len(members) - len(exact)
         if not exact:
             self.messages.warn(
-                "None of the marked files is byte-identical to the copy its group keeps: a link would lose their "
-                "own pixels. Move them to the trash instead."
+                translate(
+                    "FileActions",
+                    "None of the marked files is byte-identical to the copy its group keeps: a link would lose their "
+                    "own pixels. Move them to the trash instead.",
+                )
             )
             return False
         size = sum(m.size for m in members if m.path in exact)
@@ -143,9 +152,17 @@ class FileActionsController(QObject):
 
         def done(outcomes) -> None:
             for o in outcomes:
-                self.messages.add_message(f"Recovered after an interrupted action: {o.message}")
+                self.messages.add_message(
+                    translate("FileActions", "Recovered after an interrupted action: {message}").format(
+                        message=o.message
+                    )
+                )
             if outcomes:
-                self.messages.status(f"Settled {len(outcomes)} file actions a crash had interrupted (see Messages).")
+                self.messages.status(
+                    translate(
+                        "FileActions", "Settled {count} file actions a crash had interrupted (see Messages)."
+                    ).format(count=len(outcomes))
+                )
 
         self.runner.run("recover", lambda _p: recover(), on_done=done, on_error=self.messages.error)
 
@@ -161,12 +178,16 @@ class FileActionsController(QObject):
         self.task = None
         undoing = report.action == "undo"
         if undoing:
-            verb = UNDO_VERBS[self.last_undoable[0]["action"]] if self.last_undoable else "Put back"
+            verb = (
+                translate("FileActions", UNDO_VERBS[self.last_undoable[0]["action"]])
+                if self.last_undoable
+                else translate("FileActions", "Put back")
+            )
             restored = {o.dest for o in report.done if o.dest}
             self.results.files_restored(restored)
             self.last_undoable = [r for r in self.last_undoable if r["path"] not in restored]
         else:
-            verb = VERBS[report.action]
+            verb = translate("FileActions", VERBS[report.action])
             gone = {o.path for o in report.done}
             self.results.files_removed(gone)
             for loader in self.loaders:
@@ -175,15 +196,22 @@ class FileActionsController(QObject):
                 self.last_undoable = report.undoable
         emit(self.undoAvailable, bool(self.last_undoable))
         for o in report.recovered:
-            self.messages.add_message(f"Recovered after an interrupted action: {o.message}")
+            self.messages.add_message(
+                translate("FileActions", "Recovered after an interrupted action: {message}").format(message=o.message)
+            )
         for o in report.skipped:
             self.messages.add_message(o.message)
         self.model.set_marks(self.model.marked - {o.path for o in report.done})
         self.results.refresh_groups()
         size = sum(self.results.size_of(o.dest if undoing else o.path) for o in report.done)
-        text = f"{verb}: {len(report.done)} files ({human_bytes(size)})."
+        text = translate("FileActions", "{verb}: {count} files ({size}).").format(
+            verb=verb, count=len(report.done), size=human_bytes(size)
+        )
         if report.skipped:
-            self.messages.warn(text + f" {len(report.skipped)} skipped (see Messages): {report.skipped[0].message}")
+            skipped = translate("FileActions", "{count} skipped (see Messages): {reason}").format(
+                count=len(report.skipped), reason=report.skipped[0].message
+            )
+            self.messages.warn(f"{text} {skipped}")
         else:
             self.messages.status(text, 10000)
         emit(self.actionFinished, report)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 
-from PySide6.QtCore import QObject, QPoint, Qt
+from PySide6.QtCore import QCoreApplication, QObject, QPoint, Qt
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QAbstractItemView, QMenu
 
@@ -17,6 +17,8 @@ from gui import desktop
 from gui.controllers.navigation import NavigationController
 from gui.itemmodels.results_model import Role
 from gui.views.messages import Messages
+
+translate = QCoreApplication.translate
 
 
 class MemberMenuController(QObject):
@@ -77,10 +79,14 @@ class MemberMenuController(QObject):
         if path is None:
             return False
         if not os.path.exists(path):
-            self.messages.status(f"{os.path.basename(path)} is no longer there.", 8000)
+            self.messages.status(
+                translate("MemberMenu", "{name} is no longer there.").format(name=os.path.basename(path)), 8000
+            )
             return False
         if not self._open(path):
-            self.messages.error(f"Could not open {path}: the desktop has no app for it.")
+            self.messages.error(
+                translate("MemberMenu", "Could not open {path}: the desktop has no app for it.").format(path=path)
+            )
             return False
         return True
 
@@ -91,7 +97,11 @@ class MemberMenuController(QObject):
             return False
         command = desktop.show_in_folder_command(path)
         if not self._launch(command):
-            self.messages.error(f"Could not show {path} in its folder: {command[0]} did not start.")
+            self.messages.error(
+                translate("MemberMenu", "Could not show {path} in its folder: {program} did not start.").format(
+                    path=path, program=command[0]
+                )
+            )
             return False
         return True
 
@@ -100,5 +110,5 @@ class MemberMenuController(QObject):
         if path is None:
             return False
         self._copy(path)
-        self.messages.status(f"Copied {path}", 4000)
+        self.messages.status(translate("MemberMenu", "Copied {path}").format(path=path), 4000)
         return True

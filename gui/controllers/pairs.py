@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 
-from PySide6.QtCore import QObject, QSize, Qt, Signal
+from PySide6.QtCore import QCoreApplication, QObject, QSize, Qt, Signal
 from PySide6.QtWidgets import QWidget
 
 from engine.labels import LabelStore
@@ -22,6 +22,8 @@ from gui.signals import emit
 from gui.views.compare_view import CompareView
 from gui.views.messages import Messages
 from gui.workers import TaskRunner, ThumbnailLoader
+
+translate = QCoreApplication.translate
 
 COMPARE_SIZE = QSize(1200, 720)
 
@@ -86,7 +88,7 @@ class PairsController(QObject):
         others = self._partners(g)
         n, shown = self.navigation.position()
         where = f"group {n} of {shown}, pair {others.index(pair[1].path) + 1} of {len(others)}"
-        self.compare.setWindowTitle(f"Compare — {where} — Doppel")
+        self.compare.setWindowTitle(translate("Pairs", "Compare — {where} — Doppel").format(where=where))
 
     def _partners(self, g) -> list[str]:
         """Who the keeper is compared with, in the group's order: every member but the keeper."""
@@ -109,7 +111,11 @@ class PairsController(QObject):
         row = self.navigation.move_group(step)  # among the groups the list shows
         if row < 0:
             if self.compare is not None:
-                self.compare.show_message("That was the last group." if step > 0 else "That was the first group.")
+                self.compare.show_message(
+                    translate("Pairs", "That was the last group.")
+                    if step > 0
+                    else translate("Pairs", "That was the first group.")
+                )
             return False
         others = self._partners(self.model.group(row))
         self._go_to(others[-1 if last else 0])
@@ -161,9 +167,11 @@ class PairsController(QObject):
             emit(self.labelStored, a, b, is_duplicate)
 
         def failed(message: str) -> None:
-            self.messages.error(f"Could not store the label: {message}")
+            self.messages.error(translate("Pairs", "Could not store the label: {message}").format(message=message))
             if self.compare is not None:
-                self.compare.show_message(f"Could not store the label: {message}")
+                self.compare.show_message(
+                    translate("Pairs", "Could not store the label: {message}").format(message=message)
+                )
 
         self.runner.run("label", lambda _p: store.add(a, b, is_duplicate), on_done=done, on_error=failed)
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Sequence
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QCoreApplication, QObject, Signal
 
 from engine.fileops import without_paths
 from engine.marking import in_folders
@@ -26,6 +26,8 @@ from gui.signals import emit
 from gui.views.messages import Messages
 from gui.views.threshold_slider import ThresholdSlider
 from gui.workers import TaskHandle, TaskRunner
+
+translate = QCoreApplication.translate
 
 SYNC_REGROUP_PAIRS = 20000  # below this many pairs regrouping takes milliseconds: do it at once
 
@@ -128,7 +130,9 @@ class ResultsController(QObject):
             "check files",
             lambda progress: _stat_listed(listed, progress),
             on_done=self._checked,
-            on_error=lambda msg: self.messages.add_message(f"Could not re-check the listed files: {msg}"),
+            on_error=lambda msg: self.messages.add_message(
+                translate("Results", "Could not re-check the listed files: {msg}").format(msg=msg)
+            ),
         )
         return True
 
@@ -173,7 +177,9 @@ class ResultsController(QObject):
                 "regroup",
                 work,
                 on_done=lambda groups: self._apply_groups(gen, groups),
-                on_error=lambda msg: self.messages.error(f"Could not re-form the groups: {msg}"),
+                on_error=lambda msg: self.messages.error(
+                    translate("Results", "Could not re-form the groups: {msg}").format(msg=msg)
+                ),
             )
 
     def _apply_groups(self, gen: int, groups: tuple[Group, ...]) -> None:

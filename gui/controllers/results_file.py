@@ -11,7 +11,7 @@ import os
 from collections.abc import Callable
 from dataclasses import replace
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QCoreApplication, QObject, Signal
 from PySide6.QtWidgets import QFileDialog, QWidget
 
 from engine.fileops import without_paths
@@ -23,6 +23,8 @@ from gui.signals import emit
 from gui.views.messages import Messages
 from gui.workers import TaskHandle, TaskRunner
 
+translate = QCoreApplication.translate
+
 AskPath = Callable[[str, str], str]
 """(kind: "save" | "open" | "csv", suggested path) -> the chosen path, "" when the user cancelled."""
 
@@ -33,9 +35,15 @@ FILTERS["csv"] = "CSV (*.csv);;All files (*)"
 def ask_with_dialog(parent: QWidget | None) -> AskPath:
     def ask(kind: str, suggested: str) -> str:
         if kind == "open":
-            path, _ = QFileDialog.getOpenFileName(parent, "Open results", suggested, FILTERS[kind])
+            path, _ = QFileDialog.getOpenFileName(
+                parent, translate("ResultsFile", "Open results"), suggested, FILTERS[kind]
+            )
         else:
-            title = "Save results" if kind == "save" else "Export as CSV"
+            title = (
+                translate("ResultsFile", "Save results")
+                if kind == "save"
+                else translate("ResultsFile", "Export as CSV")
+            )
             path, _ = QFileDialog.getSaveFileName(parent, title, suggested, FILTERS[kind])
         return path
 
@@ -81,7 +89,7 @@ class ResultsFileController(QObject):
     def save_as(self, path: str | None = None) -> bool:
         base = self.results.scan_result
         if base is None:
-            self.messages.status("Nothing to save yet: scan first.", 5000)
+            self.messages.status(translate("ResultsFile", "Nothing to save yet: scan first."), 5000)
             return False
         path = self._choose("save", path, "doppel-results.json")
         if path is None:
@@ -97,16 +105,22 @@ class ResultsFileController(QObject):
         try:
             write_document(doc, path)
         except OSError as exc:
-            self.messages.error(f"Could not save the results to {path}: {exc.strerror or exc}")
+            self.messages.error(
+                translate("ResultsFile", "Could not save the results to {path}: {reason}").format(
+                    path=path, reason=exc.strerror or exc
+                )
+            )
             return False
         self.path = path
-        self.messages.status(f"Saved {len(shown.groups)} groups to {path}.", 8000)
+        self.messages.status(
+            translate("ResultsFile", "Saved {count} groups to {path}.").format(count=len(shown.groups), path=path), 8000
+        )
         return True
 
     def export_csv(self, path: str | None = None) -> bool:
         """One row per member of the groups shown (all of them, whatever the filter hides)."""
         if not self.model.groups:
-            self.messages.status("No groups to export.", 5000)
+            self.messages.status(translate("ResultsFile", "No groups to export."), 5000)
             return False
         stem = os.path.splitext(os.path.basename(self.path))[0] if self.path else "doppel-results"
         path = self._choose("csv", path, f"{stem}.csv")
@@ -115,9 +129,18 @@ class ResultsFileController(QObject):
         try:
             write_members_csv(path, self.model.groups, self.model.marked)
         except OSError as exc:
-            self.messages.error(f"Could not export to {path}: {exc.strerror or exc}")
+            self.messages.error(
+                translate("ResultsFile", "Could not export to {path}: {reason}").format(
+                    path=path, reason=exc.strerror or exc
+                )
+            )
             return False
-        self.messages.status(f"Exported {sum(len(g.members) for g in self.model.groups)} files to {path}.", 8000)
+        self.messages.status(
+            translate("ResultsFile", "Exported {count} files to {path}.").format(
+                count=sum(len(g.members) for g in self.model.groups), path=path
+            ),
+            8000,
+        )
         return True
 
     def open(self, path: str | None = None) -> TaskHandle | None:
@@ -132,7 +155,9 @@ class ResultsFileController(QObject):
             "open results",
             lambda progress: open_results(path, rules, progress),
             on_done=lambda opened: self._opened(path, opened),
-            on_error=lambda msg: self.messages.error(f"Could not open the results: {msg}"),
+            on_error=lambda msg: self.messages.error(
+                translate("ResultsFile", "Could not open the results: {msg}").format(msg=msg)
+            ),
         )
         return self.task
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, Signal
 from PySide6.QtWidgets import QApplication, QWidget
 
 from engine.labels import LabelStore
@@ -22,6 +22,8 @@ from gui.signals import emit
 from gui.views.messages import Messages
 from gui.views.progress_panel import ProgressPanel
 from gui.workers import TaskHandle, TaskRunner
+
+translate = QCoreApplication.translate
 
 
 def _nothing() -> None:
@@ -92,7 +94,9 @@ class ScanController(QObject):
             return False
         self.before_scan()
         if not self.settings.current.folders:
-            self.messages.error("Add at least one folder to scan (button, File menu, or drop a folder on the list).")
+            self.messages.error(
+                translate("Scan", "Add at least one folder to scan (button, File menu, or drop a folder on the list).")
+            )
             return False
         self.messages.hide_banner()
         settings = self.settings.current.to_scan_settings(frozenset(self.labels.not_duplicate_pairs()))
@@ -129,7 +133,12 @@ class ScanController(QObject):
         self._stopped()
         cached = self._scan_settings is not None and self._scan_settings.use_cache
         self.messages.status(
-            "Scan cancelled; what was analysed is cached for the next scan." if cached else "Scan cancelled.", 8000
+            (
+                translate("Scan", "Scan cancelled; what was analysed is cached for the next scan.")
+                if cached
+                else translate("Scan", "Scan cancelled.")
+            ),
+            8000,
         )
         emit(self.scanEnded, "cancelled")
 
@@ -150,7 +159,7 @@ class ScanController(QObject):
         if gen != self._gen:
             return
         self._stopped()
-        self.messages.error(f"The scan failed: {message}")
+        self.messages.error(translate("Scan", "The scan failed: {message}").format(message=message))
         emit(self.scanEnded, "failed")
 
     def _done(self, gen: int, settings: ScanSettings, result: ScanResult, started: float) -> None:
@@ -162,11 +171,14 @@ class ScanController(QObject):
         for warning in news:  # the cache set aside, read-only or in memory: the panel keeps the details
             self.messages.add_message(warning)
         self._told.update(news)
-        self.messages.status(
-            f"Scanned {result.files_scanned:,} files in {human_duration(time.monotonic() - started)}: "
-            f"{len(result.groups)} groups"
-            + (f", {len(result.skipped)} skipped" if result.skipped else "")
-            + (" (see Messages about the cache)" if news else ""),
-            15000,
+        text = translate("Scan", "Scanned {files} files in {time}: {groups} groups").format(
+            files=f"{result.files_scanned:,}",
+            time=human_duration(time.monotonic() - started),
+            groups=len(result.groups),
         )
+        if result.skipped:
+            text += translate("Scan", ", {count} skipped").format(count=len(result.skipped))
+        if news:
+            text += translate("Scan", " (see Messages about the cache)")
+        self.messages.status(text, 15000)
         emit(self.scanEnded, "done")

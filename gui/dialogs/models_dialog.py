@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QCoreApplication, Qt, Signal
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -31,6 +31,8 @@ from engine.model import versions
 from engine.model.weights import ModelError, load_spec
 from engine.progress import Phase
 from gui.signals import emit
+
+translate = QCoreApplication.translate
 
 if TYPE_CHECKING:
     from engine.labels import LabelledPair
@@ -87,11 +89,13 @@ class ImproveDialog(QDialog):
 
     def __init__(self, runner: TaskRunner, status: Callable[[str, int], None], parent=None) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Improve the model")
+        self.setWindowTitle(translate("ModelsDialog", "Improve the model"))
         self.setObjectName("doppel-improve")
         self.runner, self.show_status = runner, status
         self.result: FinetuneResult | None = None
-        self.status = QLabel("Learning from the pairs you marked “Is / Not a duplicate”…", self)
+        self.status = QLabel(
+            translate("ModelsDialog", "Learning from the pairs you marked “Is / Not a duplicate”…"), self
+        )
         self.status.setWordWrap(True)
         self.bar = QProgressBar(self)
         self.details = QLabel(self)
@@ -153,7 +157,7 @@ class ImproveDialog(QDialog):
     def cancel(self) -> None:
         if self.task is not None:
             self.task.cancel()
-            self.status.setText("Cancelling…")
+            self.status.setText(translate("ModelsDialog", "Cancelling…"))
         else:
             self.reject()
 
@@ -184,7 +188,9 @@ class ImproveDialog(QDialog):
     def _switch_back(self) -> None:
         versions.use_version(self._previous)
         self.switch_back.hide()
-        self.status.setText(f"Switched back to {versions.describe(self._previous)}.")
+        self.status.setText(
+            translate("ModelsDialog", "Switched back to {version}.").format(version=versions.describe(self._previous))
+        )
 
     def closeEvent(self, event) -> None:
         if self.task is not None:
@@ -197,15 +203,15 @@ class ModelsDialog(QDialog):
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Model versions")
+        self.setWindowTitle(translate("ModelsDialog", "Model versions"))
         self.setObjectName("doppel-models")
         self.list = QListWidget(self)
         self.info = QLabel(self)
         self.info.setWordWrap(True)
-        self.use_button = QPushButton("Use selected", self)
-        self.bundled_button = QPushButton("Use the bundled model", self)
-        self.remove_button = QPushButton("Remove…", self)
-        close = QPushButton("Close", self)
+        self.use_button = QPushButton(translate("ModelsDialog", "Use selected"), self)
+        self.bundled_button = QPushButton(translate("ModelsDialog", "Use the bundled model"), self)
+        self.remove_button = QPushButton(translate("ModelsDialog", "Remove…"), self)
+        close = QPushButton(translate("ModelsDialog", "Close"), self)
         self.use_button.clicked.connect(self.use_selected)
         self.bundled_button.clicked.connect(lambda: self.use(None))
         self.remove_button.clicked.connect(self.remove_selected)
@@ -219,8 +225,11 @@ class ModelsDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(
             QLabel(
-                "Scans use the model marked “in use”. Versions come from Model › Improve the "
-                "model…; the bundled model is never changed.",
+                translate(
+                    "ModelsDialog",
+                    "Scans use the model marked “in use”. Versions come from Model › Improve the "
+                    "model…; the bundled model is never changed.",
+                ),
                 self,
             )
         )
@@ -250,7 +259,7 @@ class ModelsDialog(QDialog):
                 )
             )
         for model_id, text, tip in entries:
-            item = QListWidgetItem(text + ("   (in use)" if model_id == active else ""))
+            item = QListWidgetItem(text + (translate("ModelsDialog", "   (in use)") if model_id == active else ""))
             item.setData(Qt.ItemDataRole.UserRole, model_id)
             item.setToolTip(tip)
             font = item.font()
@@ -274,7 +283,7 @@ class ModelsDialog(QDialog):
         try:
             versions.use_version(model_id)
         except ModelError as exc:
-            QMessageBox.warning(self, "Model versions", str(exc))
+            QMessageBox.warning(self, translate("ModelsDialog", "Model versions"), str(exc))
         self.refresh()
 
     def use_selected(self) -> None:
@@ -286,12 +295,16 @@ class ModelsDialog(QDialog):
             return
         if (
             confirm
-            and QMessageBox.question(self, "Remove version", f"Delete version {model_id}?")
+            and QMessageBox.question(
+                self,
+                translate("ModelsDialog", "Remove version"),
+                translate("ModelsDialog", "Delete version {model_id}?").format(model_id=model_id),
+            )
             != QMessageBox.StandardButton.Yes
         ):
             return
         try:
             versions.remove_version(model_id)
         except (ModelError, OSError) as exc:
-            QMessageBox.warning(self, "Model versions", str(exc))
+            QMessageBox.warning(self, translate("ModelsDialog", "Model versions"), str(exc))
         self.refresh()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 
+from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
@@ -19,11 +20,13 @@ from PySide6.QtWidgets import (
 
 from engine.results import SkippedFile
 
+translate = QCoreApplication.translate
+
 
 class ProblemsDialog(QDialog):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Skipped files and messages — Doppel")
+        self.setWindowTitle(translate("Problems", "Skipped files and messages — Doppel"))
         self.tabs = QTabWidget(self)
         self.skipped = QTableWidget(0, 2, self)
         self.skipped.setHorizontalHeaderLabels(["File", "Why it was skipped"])
@@ -32,8 +35,8 @@ class ProblemsDialog(QDialog):
         self.skipped.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.skipped.verticalHeader().hide()
         self.messages = QListWidget(self)
-        self.tabs.addTab(self.skipped, "Skipped files (0)")
-        self.tabs.addTab(self.messages, "Messages (0)")
+        self.tabs.addTab(self.skipped, translate("Problems", "Skipped files (0)"))
+        self.tabs.addTab(self.messages, translate("Problems", "Messages (0)"))
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
         buttons.rejected.connect(self.close)
         layout = QVBoxLayout(self)
@@ -46,12 +49,12 @@ class ProblemsDialog(QDialog):
         for row, s in enumerate(skipped):
             self.skipped.setItem(row, 0, QTableWidgetItem(s.path))
             self.skipped.setItem(row, 1, QTableWidgetItem(s.reason))
-        self.tabs.setTabText(0, f"Skipped files ({len(skipped)})")
+        self.tabs.setTabText(0, translate("Problems", "Skipped files ({count})").format(count=len(skipped)))
 
     def add_message(self, text: str) -> None:
         self.messages.addItem(f"{time.strftime('%H:%M:%S')}  {text}")
         self.messages.scrollToBottom()
-        self.tabs.setTabText(1, f"Messages ({self.messages.count()})")
+        self.tabs.setTabText(1, translate("Problems", "Messages ({count})").format(count=self.messages.count()))
 
     def message_texts(self) -> list[str]:
         return [self.messages.item(n).text().split("  ", 1)[1] for n in range(self.messages.count())]

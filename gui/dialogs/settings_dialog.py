@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Qt
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -24,20 +24,22 @@ from engine.model.backends import BACKENDS
 from engine.settings import KEEP_RULES, RAW_JPEG_RULES
 from gui.settings import AppSettings
 
+translate = QCoreApplication.translate
+
 DEVICES = ("auto", "cpu", "cuda", "mps")
 RULE_TEXT = {
-    "original_path": "Not in a backup/export folder, not named like a copy",
-    "camera": "Straight from a camera (camera EXIF, JPEG/HEIC/RAW)",
-    "resolution": "Highest resolution",
-    "size": "Largest file",
-    "oldest": "Oldest",
-    "newest": "Newest",
-    "shortest_path": "Shortest path",
+    "original_path": QT_TRANSLATE_NOOP("SettingsDialog", "Not in a backup/export folder, not named like a copy"),
+    "camera": QT_TRANSLATE_NOOP("SettingsDialog", "Straight from a camera (camera EXIF, JPEG/HEIC/RAW)"),
+    "resolution": QT_TRANSLATE_NOOP("SettingsDialog", "Highest resolution"),
+    "size": QT_TRANSLATE_NOOP("SettingsDialog", "Largest file"),
+    "oldest": QT_TRANSLATE_NOOP("SettingsDialog", "Oldest"),
+    "newest": QT_TRANSLATE_NOOP("SettingsDialog", "Newest"),
+    "shortest_path": QT_TRANSLATE_NOOP("SettingsDialog", "Shortest path"),
 }
 RAW_JPEG_TEXT = {
-    "both": "Keep both (auto-mark marks neither)",
-    "raw": "Keep the RAW (the JPEG may go)",
-    "jpeg": "Keep the JPEG (the RAW may go)",
+    "both": QT_TRANSLATE_NOOP("SettingsDialog", "Keep both (auto-mark marks neither)"),
+    "raw": QT_TRANSLATE_NOOP("SettingsDialog", "Keep the RAW (the JPEG may go)"),
+    "jpeg": QT_TRANSLATE_NOOP("SettingsDialog", "Keep the JPEG (the RAW may go)"),
 }
 
 
@@ -46,9 +48,9 @@ class SettingsDialog(QDialog):
 
     def __init__(self, settings: AppSettings, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Preferences — Doppel")
+        self.setWindowTitle(translate("SettingsDialog", "Preferences — Doppel"))
         self._settings = settings
-        self.model_default = QCheckBox("Use the model's calibrated threshold", self)
+        self.model_default = QCheckBox(translate("SettingsDialog", "Use the model's calibrated threshold"), self)
         self.threshold = QDoubleSpinBox(self)
         self.threshold.setRange(0.2, 1.0)
         self.threshold.setSingleStep(0.01)
@@ -63,14 +65,16 @@ class SettingsDialog(QDialog):
         self.backend = QComboBox(self)
         self.backend.addItems(BACKENDS)
         self.backend.setCurrentText(settings.backend if settings.backend in BACKENDS else "auto")
-        self.backend.setToolTip("auto: OpenVINO on the CPU (faster), torch on a GPU")
+        self.backend.setToolTip(translate("SettingsDialog", "auto: OpenVINO on the CPU (faster), torch on a GPU"))
 
         self.rules = QListWidget(self)
         self.rules.setDragDropMode(QListWidget.DragDropMode.InternalMove)
-        self.rules.setToolTip("Ticked rules pick the suggested keeper, first rule first; drag to reorder")
+        self.rules.setToolTip(
+            translate("SettingsDialog", "Ticked rules pick the suggested keeper, first rule first; drag to reorder")
+        )
         order = list(settings.keep_rules) + [r for r in KEEP_RULES if r not in settings.keep_rules]
         for r in order:
-            item = QListWidgetItem(RULE_TEXT.get(r, r))
+            item = QListWidgetItem(translate("SettingsDialog", RULE_TEXT[r]) if r in RULE_TEXT else r)
             item.setData(Qt.ItemDataRole.UserRole, r)
             item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
             item.setCheckState(Qt.CheckState.Checked if r in settings.keep_rules else Qt.CheckState.Unchecked)
@@ -79,35 +83,41 @@ class SettingsDialog(QDialog):
 
         self.raw_jpeg = QComboBox(self)
         for rule in RAW_JPEG_RULES:
-            self.raw_jpeg.addItem(RAW_JPEG_TEXT[rule], rule)
+            self.raw_jpeg.addItem(translate("SettingsDialog", RAW_JPEG_TEXT[rule]), rule)
         self.raw_jpeg.setCurrentIndex(max(0, self.raw_jpeg.findData(settings.raw_jpeg)))
-        self.raw_jpeg.setToolTip("A camera RAW and the JPEG shot with it (same name, same folder) are one group")
+        self.raw_jpeg.setToolTip(
+            translate("SettingsDialog", "A camera RAW and the JPEG shot with it (same name, same folder) are one group")
+        )
         self.preferred = QLineEdit("; ".join(settings.preferred_folders), self)
-        self.preferred.setToolTip("A keeper in one of these folders wins before the rules (separate with ;)")
-        self.use_cache = QCheckBox("Cache image analysis between scans", self)
+        self.preferred.setToolTip(
+            translate("SettingsDialog", "A keeper in one of these folders wins before the rules (separate with ;)")
+        )
+        self.use_cache = QCheckBox(translate("SettingsDialog", "Cache image analysis between scans"), self)
         self.use_cache.setChecked(settings.use_cache)
         self.cache_path = QLineEdit(settings.cache_path or "", self)
-        self.cache_path.setPlaceholderText("default location")
-        browse = QPushButton("Browse…", self)
+        self.cache_path.setPlaceholderText(translate("SettingsDialog", "default location"))
+        browse = QPushButton(translate("SettingsDialog", "Browse…"), self)
         browse.clicked.connect(self._browse_cache)
         cache_row = QHBoxLayout()
         cache_row.addWidget(self.cache_path, 1)
         cache_row.addWidget(browse)
-        self.hidden = QCheckBox("Include hidden files and folders", self)
+        self.hidden = QCheckBox(translate("SettingsDialog", "Include hidden files and folders"), self)
         self.hidden.setChecked(settings.include_hidden)
-        self.exact_only = QCheckBox("Byte-identical files only (fast, no image analysis)", self)
+        self.exact_only = QCheckBox(
+            translate("SettingsDialog", "Byte-identical files only (fast, no image analysis)"), self
+        )
         self.exact_only.setChecked(settings.exact_only)
 
         form = QFormLayout()
-        form.addRow("Similarity threshold:", self.model_default)
+        form.addRow(translate("SettingsDialog", "Similarity threshold:"), self.model_default)
         form.addRow("", self.threshold)
-        form.addRow("Device:", self.device)
-        form.addRow("Inference runtime:", self.backend)
-        form.addRow("Suggested keeper:", self.rules)
-        form.addRow("RAW + JPEG of one shot:", self.raw_jpeg)
-        form.addRow("Preferred folders:", self.preferred)
-        form.addRow("Cache:", self.use_cache)
-        form.addRow("Cache file:", cache_row)
+        form.addRow(translate("SettingsDialog", "Device:"), self.device)
+        form.addRow(translate("SettingsDialog", "Inference runtime:"), self.backend)
+        form.addRow(translate("SettingsDialog", "Suggested keeper:"), self.rules)
+        form.addRow(translate("SettingsDialog", "RAW + JPEG of one shot:"), self.raw_jpeg)
+        form.addRow(translate("SettingsDialog", "Preferred folders:"), self.preferred)
+        form.addRow(translate("SettingsDialog", "Cache:"), self.use_cache)
+        form.addRow(translate("SettingsDialog", "Cache file:"), cache_row)
         form.addRow("", self.hidden)
         form.addRow("", self.exact_only)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self)
@@ -119,7 +129,10 @@ class SettingsDialog(QDialog):
 
     def _browse_cache(self) -> None:
         path, _ = QFileDialog.getSaveFileName(
-            self, "Cache file", self.cache_path.text() or "cache.sqlite3", "SQLite (*.sqlite3 *.db);;All files (*)"
+            self,
+            translate("SettingsDialog", "Cache file"),
+            self.cache_path.text() or "cache.sqlite3",
+            "SQLite (*.sqlite3 *.db);;All files (*)",
         )
         if path:
             self.cache_path.setText(path)

@@ -11,7 +11,7 @@ import os
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt
 
 from engine.results import Group, Member
-from gui.itemmodels.results_model import ROOT, UNCERTAIN_TIP, ResultsModel, Role
+from gui.itemmodels.results_model import ROOT, ResultsModel, Role, uncertain_tip
 from gui.signals import emit
 
 
@@ -55,7 +55,7 @@ class MembersModel(QAbstractListModel):
         if role == Qt.ItemDataRole.DisplayRole:
             return os.path.basename(m.path)
         if role == Qt.ItemDataRole.ToolTipRole:
-            return f"{m.path}\n{UNCERTAIN_TIP}" if m.path in self.group.unsure_members() else m.path
+            return f"{m.path}\n{uncertain_tip()}" if m.path in self.group.unsure_members() else m.path
         if role == Role.PATH:
             return m.path
         if role == Role.MEMBER:

@@ -8,7 +8,8 @@ Each member is in one state, the same in every view (``engine.marking.member_sta
 marked, or neither. The keeper is ``Group.keeper`` of the groups held here: the engine's suggestion, the one an
 auto-mark rule chose, or, when the user marks the keeper, the best other unmarked member (``engine.marking
 .set_mark``); re-formed groups keep the keepers they had. A group the engine finds ``uncertain`` (a member may
-not be a copy of the keeper) is tinted and says so in its tooltip; its unsure members are flagged.
+not be a copy of the keeper) is tinted (``gui.theme.uncertain_tint``: readable on a light or dark palette) and
+says so in its tooltip; its unsure members are flagged.
 """
 
 from __future__ import annotations
@@ -17,14 +18,23 @@ import os
 from collections.abc import Collection, Iterable, Sequence
 from enum import IntEnum
 
-from PySide6.QtCore import QAbstractItemModel, QModelIndex, QPersistentModelIndex, Qt, Signal
-from PySide6.QtGui import QColor, QFont
+from PySide6.QtCore import (
+    QT_TRANSLATE_NOOP,
+    QAbstractItemModel,
+    QCoreApplication,
+    QModelIndex,
+    QPersistentModelIndex,
+    Qt,
+    Signal,
+)
+from PySide6.QtGui import QFont
 
 from engine.marking import KEEP, MarkRefused, in_folders, member_state, set_mark, settle
 from engine.results import Group, Member
 from engine.settings import DEFAULT_KEEP_RULES
 from gui.format import human_bytes
 from gui.signals import emit
+from gui.theme import uncertain_tint
 
 Index = QModelIndex | QPersistentModelIndex
 ROOT = QModelIndex()  # the invisible root, as a default argument
@@ -38,10 +48,10 @@ class Col(IntEnum):
 
 
 HEADERS = {
-    Col.NAME: "Group / file",
-    Col.RECLAIMABLE: "Reclaimable / size",
-    Col.SIMILARITY: "Similarity",
-    Col.FOLDER: "Folder",
+    Col.NAME: QT_TRANSLATE_NOOP("ResultsModel", "Group / file"),
+    Col.RECLAIMABLE: QT_TRANSLATE_NOOP("ResultsModel", "Reclaimable / size"),
+    Col.SIMILARITY: QT_TRANSLATE_NOOP("ResultsModel", "Similarity"),
+    Col.FOLDER: QT_TRANSLATE_NOOP("ResultsModel", "Folder"),
 }
 
 
@@ -58,11 +68,15 @@ class Role(IntEnum):
     IS_UNSURE = Qt.ItemDataRole.UserRole + 10  # this member may not be a copy of the keeper
 
 
-UNCERTAIN_TIP = (
+UNCERTAIN_TIP = QT_TRANSLATE_NOOP(
+    "ResultsModel",
     "Not sure: some files in this group scored below the level where Doppel is sure they are copies. "
-    "Review before deleting; Auto-mark leaves those files unmarked."
+    "Review before deleting; Auto-mark leaves those files unmarked.",
 )
-UNCERTAIN_COLOUR = QColor(255, 236, 179)  # amber, light enough for dark text
+
+
+def uncertain_tip() -> str:
+    return QCoreApplication.translate("ResultsModel", UNCERTAIN_TIP)
 
 
 def group_similarity(g: Group) -> float:
@@ -118,7 +132,7 @@ class ResultsModel(QAbstractItemModel):
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole and 0 <= section < len(Col):
-            return HEADERS[Col(section)]
+            return self.tr(HEADERS[Col(section)])
         return None
 
     def flags(self, index: Index) -> Qt.ItemFlag:
@@ -146,14 +160,14 @@ class ResultsModel(QAbstractItemModel):
             return g.uncertain
         if role == Qt.ItemDataRole.DisplayRole:
             if col == Col.NAME:
-                kind = "identical" if g.exact else "similar"
-                return f"{len(g.members)} {kind} · {os.path.basename(g.keeper)}" + (
-                    "  · not sure" if g.uncertain else ""
+                kind = self.tr("{n} identical") if g.exact else self.tr("{n} similar")
+                return f"{kind.format(n=len(g.members))} · {os.path.basename(g.keeper)}" + (
+                    self.tr("  · not sure") if g.uncertain else ""
                 )
             if col == Col.RECLAIMABLE:
                 return human_bytes(self.could_go(g)[1])
             if col == Col.SIMILARITY:
-                return "identical" if g.exact else f"{group_similarity(g):.2f}"
+                return self.tr("identical") if g.exact else f"{group_similarity(g):.2f}"
             if col == Col.FOLDER:
                 return os.path.dirname(g.keeper)
         if role == Role.SORT:
@@ -164,9 +178,11 @@ class ResultsModel(QAbstractItemModel):
                 Col.FOLDER: group_folder(g),
             }.get(Col(col))
         if role == Qt.ItemDataRole.ToolTipRole:
-            return f"{UNCERTAIN_TIP}\nKeeper: {g.keeper}" if g.uncertain else g.keeper
+            return (
+                self.tr("{tip}\nKeeper: {path}").format(tip=uncertain_tip(), path=g.keeper) if g.uncertain else g.keeper
+            )
         if role == Qt.ItemDataRole.BackgroundRole and g.uncertain:
-            return UNCERTAIN_COLOUR
+            return uncertain_tint()  # amber mixed into the list's base colour: the text stays readable, dark or light
         if role == Qt.ItemDataRole.TextAlignmentRole and col in (Col.RECLAIMABLE, Col.SIMILARITY):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None
@@ -193,11 +209,11 @@ class ResultsModel(QAbstractItemModel):
         keeper = member_state(g, self._marked, m.path) == KEEP
         if role == Qt.ItemDataRole.DisplayRole:
             if col == Col.NAME:
-                return os.path.basename(m.path) + ("  (keeper)" if keeper else "")
+                return os.path.basename(m.path) + (self.tr("  (keeper)") if keeper else "")
             if col == Col.RECLAIMABLE:
                 return human_bytes(m.size)
             if col == Col.SIMILARITY:
-                return "reference" if m.path == g.reference else f"{m.score:.2f}"
+                return self.tr("reference") if m.path == g.reference else f"{m.score:.2f}"
             if col == Col.FOLDER:
                 return os.path.dirname(m.path)
         if role == Qt.ItemDataRole.CheckStateRole and col == Col.NAME:
@@ -208,7 +224,7 @@ class ResultsModel(QAbstractItemModel):
             font.setStrikeOut(m.path in self._marked)
             return font
         if role == Qt.ItemDataRole.ToolTipRole:
-            return f"{m.path}\n{UNCERTAIN_TIP}" if m.path in g.unsure_members() else m.path
+            return f"{m.path}\n{uncertain_tip()}" if m.path in g.unsure_members() else m.path
         if role == Qt.ItemDataRole.TextAlignmentRole and col in (Col.RECLAIMABLE, Col.SIMILARITY):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import os
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QCoreApplication, Qt, QTimer, Signal
 from PySide6.QtGui import QImage, QKeySequence, QShortcut, QTransform
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSizePolicy, QVBoxLayout, QWidget
 
@@ -22,6 +22,8 @@ from gui.format import human_bytes, resolution
 from gui.signals import emit
 from gui.views.image_pane import WHEEL_STEP, ImagePane, difference_image
 from gui.workers import TaskRunner, ThumbnailLoader
+
+translate = QCoreApplication.translate
 
 FLICKER_MS = 600
 
@@ -37,7 +39,7 @@ class CompareView(QWidget):
 
     def __init__(self, loader: ThumbnailLoader, runner: TaskRunner, parent=None) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Compare — Doppel")
+        self.setWindowTitle(translate("CompareView", "Compare — Doppel"))
         self.loader, self.runner = loader, runner
         self.a: Member | None = None
         self.b: Member | None = None
@@ -293,7 +295,11 @@ class CompareView(QWidget):
         self.left.set_image(img)
         self.left_info.setText(self.info_html(m))  # the caption under the image names the file shown
         self.mode_label.setText(
-            f"Flicker: showing {'right' if self._flicker_b else 'left'} ({os.path.basename(m.path)})"
+            (
+                translate("CompareView", "Flicker: showing the right image ({name})")
+                if self._flicker_b
+                else translate("CompareView", "Flicker: showing the left image ({name})")
+            ).format(name=os.path.basename(m.path))
         )
 
     def toggle_difference(self) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from PySide6.QtCore import QDir, QStandardPaths, Qt, Signal
+from PySide6.QtCore import QCoreApplication, QDir, QStandardPaths, Qt, Signal
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
     QFileDialog,
@@ -20,6 +20,8 @@ from PySide6.QtWidgets import (
 
 from gui.settings import Folder
 from gui.signals import emit
+
+translate = QCoreApplication.translate
 
 PROTECTED_TIP = "Ticked: protected. Files in a protected folder are never marked for removal."
 
@@ -40,25 +42,27 @@ class FolderPanel(QWidget):
         self.list.setToolTip(PROTECTED_TIP)
         self.list.setAcceptDrops(False)  # the panel takes the drop, wherever it lands
         self.list.itemChanged.connect(lambda _item: emit(self.changed))
-        self.add_button = QPushButton("Add folder…", self)
+        self.add_button = QPushButton(translate("FolderPanel", "Add folder…"), self)
         self.add_button.clicked.connect(self.choose_folder)
-        self.remove_button = QPushButton("Remove", self)
+        self.remove_button = QPushButton(translate("FolderPanel", "Remove"), self)
         self.remove_button.clicked.connect(self.remove_selected)
         self.exclude = QLineEdit(self)
-        self.exclude.setPlaceholderText("e.g. *.tmp, */thumbnails/*")
-        self.exclude.setToolTip("Glob patterns, separated by commas; matching files and folders are not scanned")
+        self.exclude.setPlaceholderText(translate("FolderPanel", "e.g. *.tmp, */thumbnails/*"))
+        self.exclude.setToolTip(
+            translate("FolderPanel", "Glob patterns, separated by commas; matching files and folders are not scanned")
+        )
         self.exclude.editingFinished.connect(lambda: emit(self.changed))
         buttons = QHBoxLayout()
         buttons.addWidget(self.add_button)
         buttons.addWidget(self.remove_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        title = QLabel("<b>Folders</b> (drop folders here; tick = protected)", self)
+        title = QLabel(translate("FolderPanel", "<b>Folders</b> (drop folders here; tick = protected)"), self)
         title.setWordWrap(True)
         layout.addWidget(title)
         layout.addWidget(self.list, 1)
         layout.addLayout(buttons)
-        layout.addWidget(QLabel("Exclude patterns:", self))
+        layout.addWidget(QLabel(translate("FolderPanel", "Exclude patterns:"), self))
         layout.addWidget(self.exclude)
 
     # ---- contents --------------------------------------------------------------------------------------------
@@ -102,7 +106,9 @@ class FolderPanel(QWidget):
                 item.setCheckState(Qt.CheckState.Checked if protected else Qt.CheckState.Unchecked)
 
     def choose_folder(self) -> None:
-        path = QFileDialog.getExistingDirectory(self, "Add a folder to scan", pictures_folder())
+        path = QFileDialog.getExistingDirectory(
+            self, translate("FolderPanel", "Add a folder to scan"), pictures_folder()
+        )
         if path:
             self.add_folder(path)
 

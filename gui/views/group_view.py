@@ -12,16 +12,20 @@ from __future__ import annotations
 import os
 from collections import OrderedDict
 
-from PySide6.QtCore import QModelIndex, QRect, QSize, Qt, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QModelIndex, QRect, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QPainter, QPalette, QPen, QPixmap
 from PySide6.QtWidgets import QAbstractItemView, QListView, QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
+from engine.raw import RAW_FORMATS
 from engine.results import Group, Member
 from gui.format import human_bytes, resolution
 from gui.itemmodels.members_model import MembersModel
 from gui.itemmodels.results_model import ResultsModel, Role
 from gui.signals import emit
+from gui.theme import KEEP_COLOUR, MARK_COLOUR, PROTECTED_COLOUR, UNSURE_COLOUR, mix, text_on
 from gui.workers import ThumbnailLoader
+
+translate = QCoreApplication.translate
 
 CARD_THUMB = 200  # the smallest painted thumbnail; a taller card area paints them larger
 MAX_CARD_THUMB = 560
@@ -29,14 +33,19 @@ CARD_TEXT_H = 124  # name and info lines under the thumbnail
 CARD_MARGIN = 24
 CARD_H = CARD_THUMB + CARD_TEXT_H
 DECODE_SIDES = (256, 512, 768)  # decoded sizes; the smallest one that covers the painted size is used
-KEEP_COLOUR = QColor(46, 160, 67)
-MARK_COLOUR = QColor(208, 48, 48)
-PROTECTED_COLOUR = QColor(90, 90, 160)
-UNSURE_COLOUR = QColor(176, 112, 0)
+
+
+BADGE_TEXT = {
+    "MARKED": QT_TRANSLATE_NOOP("Badge", "MARKED"),
+    "KEEP": QT_TRANSLATE_NOOP("Badge", "KEEP"),
+    "PROTECTED": QT_TRANSLATE_NOOP("Badge", "PROTECTED"),
+    "NOT SURE": QT_TRANSLATE_NOOP("Badge", "NOT SURE"),
+}
 
 
 def card_badges(index) -> list[tuple[str, QColor]]:
-    """The badges a member's card carries, in order; KEEP and MARKED exclude each other."""
+    """The badges a member's card carries, in order (their names; ``BADGE_TEXT`` shows them translated); KEEP and
+    MARKED exclude each other."""
     keeper, marked = bool(index.data(Role.IS_KEEPER)), bool(index.data(Role.IS_MARKED))
     badges = [("MARKED", MARK_COLOUR)] if marked else [("KEEP", KEEP_COLOUR)] if keeper else []
     if index.data(Role.IS_PROTECTED):
@@ -47,13 +56,13 @@ def card_badges(index) -> list[tuple[str, QColor]]:
 
 
 def _info_lines(m: Member, is_ref: bool) -> list[str]:
-    date = (m.capture_time or "").replace("T", " ")[:16] or "no capture date"
-    score = "reference" if is_ref else f"score {m.score:.3f} vs reference"
+    date = (m.capture_time or "").replace("T", " ")[:16] or translate("Card", "no capture date")
+    score = translate("Card", "reference") if is_ref else translate("Card", "score {score} vs reference")
     return [
-        f"{resolution(m.width, m.height)} · {human_bytes(m.size)}",
+        f"{resolution(m.width, m.height)} · {human_bytes(m.size)}" + (f" · {m.fmt}" if m.fmt in RAW_FORMATS else ""),
         f"{date}",
-        m.camera or "no camera info",
-        score,
+        m.camera or translate("Card", "no camera info"),
+        score.format(score=f"{m.score:.3f}"),
         os.path.dirname(m.path),
     ]
 
@@ -63,6 +72,7 @@ class MemberDelegate(QStyledItemDelegate):
         super().__init__(parent)
         self.loader = loader
         self.thumb = CARD_THUMB
+        self.dpr = 1.0
         self._pixmaps: OrderedDict[str, QPixmap] = OrderedDict()
 
     def sizeHint(self, option: QStyleOptionViewItem, index) -> QSize:
@@ -70,7 +80,18 @@ class MemberDelegate(QStyledItemDelegate):
 
     @property
     def decode_side(self) -> int:
-        return next((s for s in DECODE_SIDES if s >= self.thumb), DECODE_SIDES[-1])
+        """The smallest decoded size that covers the thumbnail in device pixels (twice as many at 200%)."""
+        need = self.thumb * self.dpr
+        return next((s for s in DECODE_SIDES if s >= need), DECODE_SIDES[-1])
+
+    def set_dpr(self, dpr: float) -> bool:
+        """The screen's device pixel ratio; True when it changed (thumbnails are made again at the new size)."""
+        dpr = max(1.0, float(dpr))
+        if dpr == self.dpr:
+            return False
+        self.dpr = dpr
+        self._pixmaps.clear()
+        return True
 
     def set_thumb(self, side: int) -> bool:
         """Paint thumbnails ``side`` pixels wide; True when that changed (the view must lay out again)."""
@@ -92,9 +113,11 @@ class MemberDelegate(QStyledItemDelegate):
         image = self.loader.get(path, self.decode_side)
         if image is None:
             return None
+        side = round(self.thumb * self.dpr)  # device pixels: sharp on a HiDPI screen
         pm = QPixmap.fromImage(image).scaled(
-            self.thumb, self.thumb, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation
+            side, side, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation
         )
+        pm.setDevicePixelRatio(self.dpr)
         self._pixmaps[path] = pm
         while len(self._pixmaps) > 200:
             self._pixmaps.popitem(last=False)
@@ -107,16 +130,15 @@ class MemberDelegate(QStyledItemDelegate):
         badges = card_badges(index)
         marked = badges[:1] == [("MARKED", MARK_COLOUR)]
         keeper = badges[:1] == [("KEEP", KEEP_COLOUR)]
+        self.set_dpr(painter.device().devicePixelRatioF())
         is_ref = bool(index.data(Role.IS_REFERENCE))
         rect = option.rect.adjusted(4, 4, -4, -4)
         pal = option.palette
         painter.save()
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         selected = bool(option.state & QStyle.StateFlag.State_Selected)
-        painter.fillRect(
-            rect,
-            pal.color(QPalette.ColorRole.Highlight).lighter(170) if selected else pal.color(QPalette.ColorRole.Base),
-        )
+        base = pal.color(QPalette.ColorRole.Base)  # a selected card: the highlight mixed in, light or dark alike
+        painter.fillRect(rect, mix(base, pal.color(QPalette.ColorRole.Highlight), 0.3) if selected else base)
         frame = KEEP_COLOUR if keeper else MARK_COLOUR if marked else pal.color(QPalette.ColorRole.Mid)
         painter.setPen(QPen(frame, 3 if (keeper or marked) else 1))
         painter.drawRect(rect)
@@ -128,11 +150,13 @@ class MemberDelegate(QStyledItemDelegate):
         thumb_box = QRect(rect.x() + (rect.width() - side) // 2, rect.y() + 6, side, side)
         pm = self._pixmap(m.path)
         if pm is not None:
-            x = thumb_box.x() + (side - pm.width()) // 2
-            y = thumb_box.y() + (side - pm.height()) // 2
+            x = thumb_box.x() + (side - round(pm.width() / self.dpr)) // 2
+            y = thumb_box.y() + (side - round(pm.height() / self.dpr)) // 2
             painter.drawPixmap(x, y, pm)
             if marked:
-                painter.fillRect(QRect(x, y, pm.width(), pm.height()), QColor(208, 48, 48, 70))
+                veil = QColor(MARK_COLOUR)
+                veil.setAlpha(70)
+                painter.fillRect(QRect(x, y, round(pm.width() / self.dpr), round(pm.height() / self.dpr)), veil)
         else:
             painter.fillRect(thumb_box, pal.color(QPalette.ColorRole.AlternateBase))
             painter.setPen(pal.color(QPalette.ColorRole.PlaceholderText))
@@ -140,7 +164,9 @@ class MemberDelegate(QStyledItemDelegate):
             painter.drawText(
                 thumb_box.adjusted(6, 6, -6, -6),
                 Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap,
-                f"cannot show: {error}" if error else "loading…",
+                translate("Card", "cannot show: {reason}").format(reason=error)
+                if error
+                else translate("Card", "loading…"),
             )
 
         bx = thumb_box.x() + 4
@@ -148,10 +174,11 @@ class MemberDelegate(QStyledItemDelegate):
         bold.setBold(True)
         painter.setFont(bold)
         for b, colour in badges:
-            w = painter.fontMetrics().horizontalAdvance(b) + 10
+            label = translate("Badge", BADGE_TEXT[b])
+            w = painter.fontMetrics().horizontalAdvance(label) + 10
             painter.fillRect(QRect(bx, thumb_box.y() + 4, w, 18), colour)
-            painter.setPen(Qt.GlobalColor.white)
-            painter.drawText(QRect(bx, thumb_box.y() + 4, w, 18), Qt.AlignmentFlag.AlignCenter, b)
+            painter.setPen(text_on(colour))
+            painter.drawText(QRect(bx, thumb_box.y() + 4, w, 18), Qt.AlignmentFlag.AlignCenter, label)
             bx += w + 4
 
         text = QRect(rect.x() + 8, thumb_box.bottom() + 6, rect.width() - 16, rect.bottom() - thumb_box.bottom() - 8)

@@ -5,12 +5,14 @@ The compare view keeps two panes in step; a pane only says what the user did to 
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QCoreApplication, Qt, Signal
 from PySide6.QtGui import QColor, QImage, QPainter, QPixmap, QWheelEvent
 from PySide6.QtWidgets import QGraphicsPixmapItem, QGraphicsScene, QGraphicsView, QLabel
 
 from gui.signals import emit
 from gui.workers import pil_to_qimage
+
+translate = QCoreApplication.translate
 
 WHEEL_STEP = 1.25
 DIFF_MAX_SIDE = 2048
@@ -43,7 +45,7 @@ class ImagePane(QGraphicsView):
         self.setDragMode(QGraphicsView.DragMode.ScrollHandDrag)
         self.setTransformationAnchor(QGraphicsView.ViewportAnchor.AnchorUnderMouse)
         self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        self.message = QLabel("loading…", self)
+        self.message = QLabel(translate("ImagePane", "loading…"), self)
         self.message.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.message.setStyleSheet("color: #ddd;")
         self.horizontalScrollBar().valueChanged.connect(lambda _v: emit(self.scrolled, self))

@@ -9,12 +9,35 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from PySide6.QtCore import QObject
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QLabel, QPushButton, QWidget
 
 from engine.results import SkippedFile
 from gui.dialogs.problems import ProblemsDialog
+from gui.theme import banner_style, is_dark
 
-BANNER_STYLE = "background: #fbe3e4; color: #8a1f11; padding: 6px; border: 1px solid #e8a0a0;"
+
+class Banner(QLabel):
+    """The red error line above the results, restyled when the palette turns light or dark."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWordWrap(True)
+        self._dark = is_dark()
+        self.setStyleSheet(banner_style())
+        app = QGuiApplication.instance()
+        if app is not None:  # a label with a style sheet is not told of the app's palette itself
+            app.paletteChanged.connect(self._restyle)
+
+    def _restyle(self, *_palette) -> None:
+        # the app's palette, not this label's (its style sheet changes that, and would call this again)
+        if is_dark() != self._dark:
+            self._dark = is_dark()
+            self.setStyleSheet(banner_style())
+
+    def showEvent(self, event) -> None:  # a hidden label may miss the palette's change
+        self._restyle()
+        super().showEvent(event)
 
 
 class Messages(QObject):
@@ -24,9 +47,7 @@ class Messages(QObject):
     def __init__(self, show_status: Callable[[str, int], None], parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._show_status = show_status
-        self.banner = QLabel(parent)
-        self.banner.setWordWrap(True)
-        self.banner.setStyleSheet(BANNER_STYLE)
+        self.banner = Banner(parent)
         self.banner.hide()
         self.problems = ProblemsDialog(parent)
         self.button = QPushButton(parent)
@@ -65,4 +86,6 @@ class Messages(QObject):
 
     def _update_button(self) -> None:
         skipped, messages = self.problems.counts()
-        self.button.setText(f"Skipped: {skipped} · Messages: {messages}")
+        self.button.setText(
+            self.tr("Skipped: {skipped} · Messages: {messages}").format(skipped=skipped, messages=messages)
+        )

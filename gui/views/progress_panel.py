@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import time
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QCoreApplication, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QWidget
 
 from engine.progress import Phase
 from gui.format import human_duration
 from gui.signals import emit
+
+translate = QCoreApplication.translate
 
 PHASE_NAMES = {
     "loading the model": "Loading the model",
@@ -37,8 +39,8 @@ class ProgressPanel(QWidget):
         self.bar = QProgressBar(self)
         self.bar.setMinimumWidth(220)
         self.bar.setTextVisible(False)
-        self.cancel_button = QPushButton("Cancel", self)
-        self.cancel_button.setToolTip("Stop the scan (Esc)")
+        self.cancel_button = QPushButton(translate("ProgressPanel", "Cancel"), self)
+        self.cancel_button.setToolTip(translate("ProgressPanel", "Stop the scan (Esc)"))
         self.cancel_button.clicked.connect(lambda: emit(self.cancelRequested))
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -77,7 +79,7 @@ class ProgressPanel(QWidget):
         self.label.setText(text)
 
     def cancelling(self) -> None:
-        self.label.setText("Cancelling…")
+        self.label.setText(translate("ProgressPanel", "Cancelling…"))
         self.cancel_button.setEnabled(False)
 
     def finish(self) -> None:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QCoreApplication, Qt, QTimer, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSlider, QWidget
 
 from gui.signals import emit
+
+translate = QCoreApplication.translate
 
 SLIDER_DEBOUNCE_MS = 200  # regroup once per drag, not once per pixel
 
@@ -19,7 +21,11 @@ class ThresholdSlider(QWidget):
         super().__init__(parent)
         self.slider = QSlider(Qt.Orientation.Horizontal, self)
         self.slider.setRange(20, 100)
-        self.slider.setToolTip("Similarity threshold: pairs scoring at least this are grouped (no rescan needed)")
+        self.slider.setToolTip(
+            translate(
+                "ThresholdSlider", "Similarity threshold: pairs scoring at least this are grouped (no rescan needed)"
+            )
+        )
         self.slider.valueChanged.connect(self._moved)
         self.label = QLabel(self)
         self._timer = QTimer(self)
@@ -28,7 +34,7 @@ class ThresholdSlider(QWidget):
         self._timer.timeout.connect(lambda: emit(self.settled, self.value()))
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(QLabel("Similarity ≥", self))
+        layout.addWidget(QLabel(translate("ThresholdSlider", "Similarity ≥"), self))
         layout.addWidget(self.slider)
         layout.addWidget(self.label)
 

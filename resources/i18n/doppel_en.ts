@@ -1,0 +1,1325 @@
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
+<TS version="2.1" language="en" sourcelanguage="en">
+<context>
+    <name>Badge</name>
+    <message>
+        <location filename="../../gui/views/group_view.py" line="39"/>
+        <source>MARKED</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/views/group_view.py" line="40"/>
+        <source>KEEP</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/views/group_view.py" line="41"/>
+        <source>PROTECTED</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/views/group_view.py" line="42"/>
+        <source>NOT SURE</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>Card</name>
+    <message>
+        <location filename="../../gui/views/group_view.py" line="59"/>
+        <source>no capture date</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/views/group_view.py" line="60"/>
+        <source>reference</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/views/group_view.py" line="60"/>
+        <source>score {score} vs reference</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/views/group_view.py" line="64"/>
+        <source>no camera info</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/views/group_view.py" line="167"/>
+        <source>cannot show: {reason}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/views/group_view.py" line="169"/>
+        <source>loading…</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>CompareView</name>
+    <message>
+        <location filename="../../gui/views/compare_view.py" line="42"/>
+        <source>Compare — Doppel</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/views/compare_view.py" line="299"/>
+        <source>Flicker: showing the right image ({name})</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/views/compare_view.py" line="301"/>
+        <source>Flicker: showing the left image ({name})</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>FileActions</name>
+    <message>
+        <location filename="../../gui/controllers/file_actions.py" line="30"/>
+        <source>Moved to the trash</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/controllers/file_actions.py" line="31"/>
+        <source>Moved</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/controllers/file_actions.py" line="32"/>
+        <source>Replaced by hard links</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/controllers/file_actions.py" line="33"/>
+        <source>Replaced by symbolic links</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/controllers/file_actions.py" line="36"/>
+        <source>Restored from the trash</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/controllers/file_actions.py" line="37"/>
+        <source>Moved back</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/controllers/file_actions.py" line="38"/>
+        <location filename="../../gui/controllers/file_actions.py" line="39"/>
+        <source>Given their own copies back</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/controllers/file_actions.py" line="74"/>
+        <source>Nothing is marked. Mark files with Space or Delete, or use Auto-mark.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/controllers/file_actions.py" line="80"/>
+        <source>Another file action is still running.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/controllers/file_actions.py" line="97"/>
+        <source>Move marked files to</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/controllers/file_actions.py" line="128"/>
+        <source>None of the marked files is byte-identical to the copy its group keeps: a link would lose their own pixels. Move them to the trash instead.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/controllers/file_actions.py" line="156"/>
+        <location filename="../../gui/controllers/file_actions.py" line="200"/>
+        <source>Recovered after an interrupted action: {message}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/controllers/file_actions.py" line="162"/>
+        <source>Settled {count} file actions a crash had interrupted (see Messages).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/controllers/file_actions.py" line="184"/>
+        <source>Put back</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/controllers/file_actions.py" line="207"/>
+        <source>{verb}: {count} files ({size}).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/controllers/file_actions.py" line="211"/>
+        <source>{count} skipped (see Messages): {reason}</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>FolderPanel</name>
+    <message>
+        <location filename="../../gui/views/folder_panel.py" line="45"/>
+        <source>Add folder…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/views/folder_panel.py" line="47"/>
+        <source>Remove</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/views/folder_panel.py" line="50"/>
+        <source>e.g. *.tmp, */thumbnails/*</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/views/folder_panel.py" line="52"/>
+        <source>Glob patterns, separated by commas; matching files and folders are not scanned</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/views/folder_panel.py" line="60"/>
+        <source>&lt;b&gt;Folders&lt;/b&gt; (drop folders here; tick = protected)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/views/folder_panel.py" line="65"/>
+        <source>Exclude patterns:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/views/folder_panel.py" line="110"/>
+        <source>Add a folder to scan</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>ImagePane</name>
+    <message>
+        <location filename="../../gui/views/image_pane.py" line="48"/>
+        <source>loading…</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>MainWindow</name>
+    <message>
+        <location filename="../../gui/mainwindow.py" line="72"/>
+        <source>Doppel — duplicate photo finder</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/mainwindow.py" line="100"/>
+        <location filename="../../gui/mainwindow.py" line="269"/>
+        <source>Scan</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/mainwindow.py" line="101"/>
+        <source>Scan the folders for duplicates (Ctrl+R)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/mainwindow.py" line="110"/>
+        <source>Filter by path or name (Ctrl+F)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/mainwindow.py" line="269"/>
+        <source>Scanning…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/mainwindow.py" line="301"/>
+        <source>{shown} of {total} groups</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>MarkRules</name>
+    <message>
+        <location filename="../../gui/menus.py" line="102"/>
+        <source>the suggested keeper</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/menus.py" line="103"/>
+        <source>the highest resolution</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/menus.py" line="104"/>
+        <source>the largest file</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/menus.py" line="105"/>
+        <source>the oldest</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/menus.py" line="106"/>
+        <source>the newest</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/menus.py" line="107"/>
+        <source>one in a preferred folder</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>MemberMenu</name>
+    <message>
+        <location filename="../../gui/controllers/member_menu.py" line="83"/>
+        <source>{name} is no longer there.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/controllers/member_menu.py" line="88"/>
+        <source>Could not open {path}: the desktop has no app for it.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/controllers/member_menu.py" line="101"/>
+        <source>Could not show {path} in its folder: {program} did not start.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/controllers/member_menu.py" line="113"/>
+        <source>Copied {path}</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>Menus</name>
+    <message>
+        <location filename="../../gui/menus.py" line="96"/>
+        <source>Doppel finds duplicate and near-duplicate photos.
+Removed files go to the system trash; moves, trash and link replacements can be undone.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/menus.py" line="179"/>
+        <source>&amp;File</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/menus.py" line="180"/>
+        <source>Add folder…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/menus.py" line="181"/>
+        <source>Scan</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/menus.py" line="182"/>
+        <source>Cancel scan</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/menus.py" line="187"/>
+        <source>Open results…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/menus.py" line="189"/>
+        <source>Results saved earlier</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/menus.py" line="194"/>
+        <source>Save results</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/menus.py" line="196"/>
+        <source>Groups, keepers and marks</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/menus.py" line="198"/>
+        <source>Save results as…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/menus.py" line="202"/>
+        <source>Export as CSV…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/menus.py" line="204"/>
+        <source>One row per file: group, path, state, score…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/menus.py" line="210"/>
+        <source>Open the current file</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/menus.py" line="212"/>
+        <source>In the app your desktop uses for it</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/menus.py" line="215"/>
+        <source>Show in folder</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/menus.py" line="215"/>
+        <source>In the file manager</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/menus.py" line="218"/>
+        <source>Preferences…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/menus.py" line="219"/>
+        <source>Skipped files and messages…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/menus.py" line="221"/>
+        <source>Quit</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/menus.py" line="223"/>
+        <source>&amp;Edit</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/menus.py" line="227"/>
+        <source>Copy path</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/menus.py" line="229"/>
+        <source>The current file&apos;s path, to the clipboard</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/menus.py" line="234"/>
+        <source>Filter the groups</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/menus.py" line="236"/>
+        <source>By path or file name</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/menus.py" line="239"/>
+        <source>&amp;Mark</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/menus.py" line="240"/>
+        <source>Toggle mark</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/menus.py" line="240"/>
+        <source>Space in the lists</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/menus.py" line="241"/>
+        <source>Mark</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/menus.py" line="241"/>
+        <source>Delete in the lists</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/menus.py" line="243"/>
+        <source>Auto-mark: keep…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/menus.py" line="245"/>
+        <source>Keep {what}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/menus.py" line="248"/>
+        <source>Auto-mark by the chosen rule</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/menus.py" line="249"/>
+        <source>Clear all marks</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/menus.py" line="251"/>
+        <source>&amp;Actions</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/menus.py" line="252"/>
+        <source>Move marked to trash…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/menus.py" line="253"/>
+        <source>Move marked to folder…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/menus.py" line="258"/>
+        <source>Replace with hard links…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/menus.py" line="259"/>
+        <source>Byte-identical copies become hard links to the kept copy</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/menus.py" line="264"/>
+        <source>Replace with symbolic links…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/menus.py" line="265"/>
+        <source>Byte-identical copies become links to the kept copy</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/menus.py" line="271"/>
+        <source>Undo</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/menus.py" line="273"/>
+        <source>Undo the last move, trash or link replacement</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/menus.py" line="277"/>
+        <source>&amp;Pair</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/menus.py" line="278"/>
+        <source>Compare with keeper</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/menus.py" line="278"/>
+        <source>Enter in the lists</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/menus.py" line="279"/>
+        <source>Not a duplicate (of the keeper)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/menus.py" line="280"/>
+        <source>Is a duplicate (of the keeper)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/menus.py" line="282"/>
+        <source>M&amp;odel</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/menus.py" line="286"/>
+        <source>Improve the model…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/menus.py" line="287"/>
+        <source>Fine-tune on the pairs you marked Is / Not a duplicate</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/menus.py" line="289"/>
+        <source>Model versions…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/menus.py" line="291"/>
+        <source>&amp;Help</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/menus.py" line="292"/>
+        <location filename="../../gui/menus.py" line="342"/>
+        <source>Keyboard shortcuts</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/menus.py" line="294"/>
+        <location filename="../../gui/menus.py" line="295"/>
+        <source>About Doppel</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/menus.py" line="321"/>
+        <source>Main</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/menus.py" line="328"/>
+        <source> Keep: </source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/menus.py" line="333"/>
+        <source>Auto-mark</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>Messages</name>
+    <message>
+        <location filename="../../gui/views/messages.py" line="90"/>
+        <source>Skipped: {skipped} · Messages: {messages}</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>ModelsDialog</name>
+    <message>
+        <location filename="../../gui/dialogs/models_dialog.py" line="92"/>
+        <source>Improve the model</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/dialogs/models_dialog.py" line="97"/>
+        <source>Learning from the pairs you marked “Is / Not a duplicate”…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/dialogs/models_dialog.py" line="160"/>
+        <source>Cancelling…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/dialogs/models_dialog.py" line="192"/>
+        <source>Switched back to {version}.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/dialogs/models_dialog.py" line="206"/>
+        <location filename="../../gui/dialogs/models_dialog.py" line="286"/>
+        <location filename="../../gui/dialogs/models_dialog.py" line="309"/>
+        <source>Model versions</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/dialogs/models_dialog.py" line="211"/>
+        <source>Use selected</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/dialogs/models_dialog.py" line="212"/>
+        <source>Use the bundled model</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/dialogs/models_dialog.py" line="213"/>
+        <source>Remove…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/dialogs/models_dialog.py" line="214"/>
+        <source>Close</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/dialogs/models_dialog.py" line="228"/>
+        <source>Scans use the model marked “in use”. Versions come from Model › Improve the model…; the bundled model is never changed.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/dialogs/models_dialog.py" line="262"/>
+        <source>   (in use)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/dialogs/models_dialog.py" line="300"/>
+        <source>Remove version</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/dialogs/models_dialog.py" line="301"/>
+        <source>Delete version {model_id}?</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>Pairs</name>
+    <message>
+        <location filename="../../gui/controllers/pairs.py" line="91"/>
+        <source>Compare — {where} — Doppel</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/controllers/pairs.py" line="115"/>
+        <source>That was the last group.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/controllers/pairs.py" line="117"/>
+        <source>That was the first group.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/controllers/pairs.py" line="170"/>
+        <location filename="../../gui/controllers/pairs.py" line="173"/>
+        <source>Could not store the label: {message}</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>Problems</name>
+    <message>
+        <location filename="../../gui/dialogs/problems.py" line="29"/>
+        <source>Skipped files and messages — Doppel</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/dialogs/problems.py" line="38"/>
+        <source>Skipped files (0)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/dialogs/problems.py" line="39"/>
+        <source>Messages (0)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/dialogs/problems.py" line="52"/>
+        <source>Skipped files ({count})</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/dialogs/problems.py" line="57"/>
+        <source>Messages ({count})</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>ProgressPanel</name>
+    <message>
+        <location filename="../../gui/views/progress_panel.py" line="42"/>
+        <source>Cancel</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/views/progress_panel.py" line="43"/>
+        <source>Stop the scan (Esc)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/views/progress_panel.py" line="82"/>
+        <source>Cancelling…</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>Results</name>
+    <message>
+        <location filename="../../gui/controllers/results.py" line="134"/>
+        <source>Could not re-check the listed files: {msg}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/controllers/results.py" line="181"/>
+        <source>Could not re-form the groups: {msg}</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>ResultsFile</name>
+    <message>
+        <location filename="../../gui/controllers/results_file.py" line="39"/>
+        <source>Open results</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/controllers/results_file.py" line="43"/>
+        <source>Save results</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/controllers/results_file.py" line="45"/>
+        <source>Export as CSV</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/controllers/results_file.py" line="92"/>
+        <source>Nothing to save yet: scan first.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/controllers/results_file.py" line="109"/>
+        <source>Could not save the results to {path}: {reason}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/controllers/results_file.py" line="116"/>
+        <source>Saved {count} groups to {path}.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/controllers/results_file.py" line="123"/>
+        <source>No groups to export.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/controllers/results_file.py" line="133"/>
+        <source>Could not export to {path}: {reason}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/controllers/results_file.py" line="139"/>
+        <source>Exported {count} files to {path}.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/controllers/results_file.py" line="159"/>
+        <source>Could not open the results: {msg}</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>ResultsModel</name>
+    <message>
+        <location filename="../../gui/itemmodels/results_model.py" line="51"/>
+        <source>Group / file</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/itemmodels/results_model.py" line="52"/>
+        <source>Reclaimable / size</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/itemmodels/results_model.py" line="53"/>
+        <source>Similarity</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/itemmodels/results_model.py" line="54"/>
+        <source>Folder</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/itemmodels/results_model.py" line="71"/>
+        <source>Not sure: some files in this group scored below the level where Doppel is sure they are copies. Review before deleting; Auto-mark leaves those files unmarked.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/itemmodels/results_model.py" line="163"/>
+        <source>{n} identical</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/itemmodels/results_model.py" line="163"/>
+        <source>{n} similar</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/itemmodels/results_model.py" line="165"/>
+        <source>  · not sure</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/itemmodels/results_model.py" line="170"/>
+        <source>identical</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/itemmodels/results_model.py" line="182"/>
+        <source>{tip}
+Keeper: {path}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/itemmodels/results_model.py" line="212"/>
+        <source>  (keeper)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/itemmodels/results_model.py" line="216"/>
+        <source>reference</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>Scan</name>
+    <message>
+        <location filename="../../gui/controllers/scan.py" line="98"/>
+        <source>Add at least one folder to scan (button, File menu, or drop a folder on the list).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/controllers/scan.py" line="137"/>
+        <source>Scan cancelled; what was analysed is cached for the next scan.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/controllers/scan.py" line="139"/>
+        <source>Scan cancelled.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/controllers/scan.py" line="162"/>
+        <source>The scan failed: {message}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/controllers/scan.py" line="174"/>
+        <source>Scanned {files} files in {time}: {groups} groups</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/controllers/scan.py" line="180"/>
+        <source>, {count} skipped</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/controllers/scan.py" line="182"/>
+        <source> (see Messages about the cache)</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>SettingsDialog</name>
+    <message>
+        <location filename="../../gui/dialogs/settings_dialog.py" line="31"/>
+        <source>Not in a backup/export folder, not named like a copy</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/dialogs/settings_dialog.py" line="32"/>
+        <source>Straight from a camera (camera EXIF, JPEG/HEIC/RAW)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/dialogs/settings_dialog.py" line="33"/>
+        <source>Highest resolution</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/dialogs/settings_dialog.py" line="34"/>
+        <source>Largest file</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/dialogs/settings_dialog.py" line="35"/>
+        <source>Oldest</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/dialogs/settings_dialog.py" line="36"/>
+        <source>Newest</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/dialogs/settings_dialog.py" line="37"/>
+        <source>Shortest path</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/dialogs/settings_dialog.py" line="40"/>
+        <source>Keep both (auto-mark marks neither)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/dialogs/settings_dialog.py" line="41"/>
+        <source>Keep the RAW (the JPEG may go)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/dialogs/settings_dialog.py" line="42"/>
+        <source>Keep the JPEG (the RAW may go)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/dialogs/settings_dialog.py" line="51"/>
+        <source>Preferences — Doppel</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/dialogs/settings_dialog.py" line="53"/>
+        <source>Use the model&apos;s calibrated threshold</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/dialogs/settings_dialog.py" line="68"/>
+        <source>auto: OpenVINO on the CPU (faster), torch on a GPU</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/dialogs/settings_dialog.py" line="73"/>
+        <source>Ticked rules pick the suggested keeper, first rule first; drag to reorder</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/dialogs/settings_dialog.py" line="89"/>
+        <source>A camera RAW and the JPEG shot with it (same name, same folder) are one group</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/dialogs/settings_dialog.py" line="93"/>
+        <source>A keeper in one of these folders wins before the rules (separate with ;)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/dialogs/settings_dialog.py" line="95"/>
+        <source>Cache image analysis between scans</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/dialogs/settings_dialog.py" line="98"/>
+        <source>default location</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/dialogs/settings_dialog.py" line="99"/>
+        <source>Browse…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/dialogs/settings_dialog.py" line="104"/>
+        <source>Include hidden files and folders</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/dialogs/settings_dialog.py" line="107"/>
+        <source>Byte-identical files only (fast, no image analysis)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/dialogs/settings_dialog.py" line="112"/>
+        <source>Similarity threshold:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/dialogs/settings_dialog.py" line="114"/>
+        <source>Device:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/dialogs/settings_dialog.py" line="115"/>
+        <source>Inference runtime:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/dialogs/settings_dialog.py" line="116"/>
+        <source>Suggested keeper:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/dialogs/settings_dialog.py" line="117"/>
+        <source>RAW + JPEG of one shot:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/dialogs/settings_dialog.py" line="118"/>
+        <source>Preferred folders:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/dialogs/settings_dialog.py" line="119"/>
+        <source>Cache:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/dialogs/settings_dialog.py" line="120"/>
+        <source>Cache file:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/dialogs/settings_dialog.py" line="133"/>
+        <source>Cache file</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>Shortcuts</name>
+    <message>
+        <location filename="../../gui/menus.py" line="34"/>
+        <source>Ctrl+Shift+O</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/menus.py" line="34"/>
+        <source>Add a folder</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/menus.py" line="35"/>
+        <source>Ctrl+R</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/menus.py" line="35"/>
+        <source>Scan</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/menus.py" line="36"/>
+        <source>Esc</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/menus.py" line="36"/>
+        <source>Cancel the scan</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/menus.py" line="38"/>
+        <source>Ctrl+O / Ctrl+S / Ctrl+Shift+S</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/menus.py" line="39"/>
+        <source>Open / save / save as: the results</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/menus.py" line="41"/>
+        <source>Ctrl+E</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/menus.py" line="41"/>
+        <source>Export the results as CSV</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/menus.py" line="43"/>
+        <source>Ctrl+F</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/menus.py" line="44"/>
+        <source>Filter the groups by path or file name</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/menus.py" line="47"/>
+        <source>Up / Down</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/menus.py" line="48"/>
+        <source>Previous / next group (or row in the list)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/menus.py" line="51"/>
+        <source>Left / Right</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/menus.py" line="52"/>
+        <source>Previous / next member of the group</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/menus.py" line="54"/>
+        <source>In the list: + / -</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/menus.py" line="54"/>
+        <source>Open / close a group</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/menus.py" line="55"/>
+        <source>Space</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/menus.py" line="55"/>
+        <source>Toggle the mark on the current file</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/menus.py" line="56"/>
+        <source>Delete</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/menus.py" line="56"/>
+        <source>Mark the current file</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/menus.py" line="58"/>
+        <source>Enter</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/menus.py" line="59"/>
+        <source>Compare the current file with the keeper</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/menus.py" line="62"/>
+        <source>Ctrl+Enter / Ctrl+Shift+Enter</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/menus.py" line="63"/>
+        <source>Open the current file / show it in its folder</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/menus.py" line="65"/>
+        <source>Ctrl+Shift+C</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/menus.py" line="65"/>
+        <source>Copy the current file&apos;s path</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/menus.py" line="66"/>
+        <source>Ctrl+M</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/menus.py" line="66"/>
+        <source>Auto-mark by the chosen rule</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/menus.py" line="67"/>
+        <source>Ctrl+Shift+M</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/menus.py" line="67"/>
+        <source>Clear all marks</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/menus.py" line="68"/>
+        <source>Ctrl+Del</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/menus.py" line="68"/>
+        <source>Move marked files to the trash</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/menus.py" line="69"/>
+        <source>Ctrl+Shift+V</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/menus.py" line="69"/>
+        <source>Move marked files to a folder</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/menus.py" line="71"/>
+        <source>Ctrl+Z</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/menus.py" line="72"/>
+        <source>Undo the last move, trash or link replacement</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/menus.py" line="75"/>
+        <source>In compare: F / 1 / + / -</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/menus.py" line="76"/>
+        <source>Fit / 100% / zoom in / zoom out</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/menus.py" line="79"/>
+        <source>In compare: S / X / D</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/menus.py" line="80"/>
+        <source>Swap sides / flicker / difference</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/menus.py" line="83"/>
+        <source>In compare: N / Y</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/menus.py" line="84"/>
+        <source>Not a duplicate / is a duplicate, then the next pair</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/menus.py" line="87"/>
+        <source>In compare: Shift+Left / Shift+Right</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/menus.py" line="88"/>
+        <source>Previous / next pair</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/menus.py" line="91"/>
+        <source>In compare: PgUp / PgDn</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/menus.py" line="92"/>
+        <source>Previous / next group (also Shift+Up / Shift+Down)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/menus.py" line="94"/>
+        <source>In compare: Esc</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/menus.py" line="94"/>
+        <source>Close</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>ThresholdSlider</name>
+    <message>
+        <location filename="../../gui/views/threshold_slider.py" line="25"/>
+        <source>Similarity threshold: pairs scoring at least this are grouped (no rescan needed)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/views/threshold_slider.py" line="37"/>
+        <source>Similarity ≥</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+</TS>
