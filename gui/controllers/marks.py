@@ -29,9 +29,11 @@ class MarksController(QObject):
         rule = rule or s.mark_rule
         plan = plan_marks(self.model.groups, rule, s.preferred_folders, s.protected_folders, s.raw_jpeg)
         self.model.set_marks(plan.marked, plan.groups)  # the rule's keeper wears the KEEP badge
-        text = f"Marked {len(self.model.marked)} files, keeping one per group."
+        text = self.tr("Marked {count} files, keeping one per group.").format(count=len(self.model.marked))
         if plan.uncertain:
-            text += f" {len(plan.uncertain)} groups are not sure (tinted): review them; their unsure files stay."
+            text += self.tr(" {count} groups are not sure (tinted): review them; their unsure files stay.").format(
+                count=len(plan.uncertain)
+            )
         self.messages.status(text, 8000)
         return len(self.model.marked)
 

@@ -53,9 +53,9 @@ class MemberMenuController(QObject):
     def menu_for(self, path: str, parent=None) -> QMenu:
         menu = QMenu(parent)
         for text, slot in (
-            ("Open", self.open),
-            ("Show in folder", self.show_in_folder),
-            ("Copy path", self.copy_path),
+            (translate("MemberMenu", "Open"), self.open),
+            (translate("MemberMenu", "Show in folder"), self.show_in_folder),
+            (translate("MemberMenu", "Copy path"), self.copy_path),
         ):
             action = QAction(text, menu)
             action.triggered.connect(lambda _checked=False, s=slot: s(path))

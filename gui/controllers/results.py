@@ -144,9 +144,15 @@ class ResultsController(QObject):
             self.refresh_groups()
         parts = []
         if gone:
-            parts.append(f"{len(gone)} listed files are gone (deleted or moved outside Doppel) and left the groups")
+            parts.append(
+                self.tr("{count} listed files are gone (deleted or moved outside Doppel) and left the groups").format(
+                    count=len(gone)
+                )
+            )
         if changed:
-            parts.append(f"{len(changed)} changed since the scan; scan again to update them")
+            parts.append(
+                self.tr("{count} changed since the scan; scan again to update them").format(count=len(changed))
+            )
         if parts:
             self.messages.status("; ".join(parts) + ".", 15000)
         emit(self.filesChecked, len(gone), len(changed))
@@ -197,10 +203,22 @@ class ResultsController(QObject):
 
     def summary_text(self, scanning: bool = False) -> str:
         if self.scan_result is None:
-            return "Scanning… (progress in the status bar)" if scanning else "Add folders and press Scan."
+            return (
+                self.tr("Scanning… (progress in the status bar)")
+                if scanning
+                else self.tr("Add folders and press Scan.")
+            )
         s = self.model.summary()
-        return (
-            f"<b>{s['groups']}</b> groups · <b>{s['reclaimable_files']}</b> files could go "
-            f"(<b>{human_bytes(s['reclaimable_bytes'])}</b>) · marked: <b>{s['marked_files']}</b> "
-            f"({human_bytes(s['marked_bytes'])})"
-        ) + (f" · <b>{s['uncertain']}</b> not sure: review them" if s["uncertain"] else "")
+        text = self.tr(
+            "<b>{groups}</b> groups · <b>{files}</b> files could go (<b>{size}</b>) · marked: <b>{marked}</b> "
+            "({marked_size})"
+        ).format(
+            groups=s["groups"],
+            files=s["reclaimable_files"],
+            size=human_bytes(s["reclaimable_bytes"]),
+            marked=s["marked_files"],
+            marked_size=human_bytes(s["marked_bytes"]),
+        )
+        if s["uncertain"]:
+            text += self.tr(" · <b>{count}</b> not sure: review them").format(count=s["uncertain"])
+        return text

@@ -11,7 +11,7 @@ import os
 from collections.abc import Callable
 from dataclasses import replace
 
-from PySide6.QtCore import QCoreApplication, QObject, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QObject, Signal
 from PySide6.QtWidgets import QFileDialog, QWidget
 
 from engine.fileops import without_paths
@@ -28,15 +28,18 @@ translate = QCoreApplication.translate
 AskPath = Callable[[str, str], str]
 """(kind: "save" | "open" | "csv", suggested path) -> the chosen path, "" when the user cancelled."""
 
-FILTERS = {"save": "Doppel results (*.json);;All files (*)", "open": "Doppel results (*.json);;All files (*)"}
-FILTERS["csv"] = "CSV (*.csv);;All files (*)"
+FILTERS = {
+    "save": QT_TRANSLATE_NOOP("ResultsFile", "Doppel results (*.json);;All files (*)"),
+    "open": QT_TRANSLATE_NOOP("ResultsFile", "Doppel results (*.json);;All files (*)"),
+    "csv": QT_TRANSLATE_NOOP("ResultsFile", "CSV (*.csv);;All files (*)"),
+}
 
 
 def ask_with_dialog(parent: QWidget | None) -> AskPath:
     def ask(kind: str, suggested: str) -> str:
         if kind == "open":
             path, _ = QFileDialog.getOpenFileName(
-                parent, translate("ResultsFile", "Open results"), suggested, FILTERS[kind]
+                parent, translate("ResultsFile", "Open results"), suggested, translate("ResultsFile", FILTERS[kind])
             )
         else:
             title = (
@@ -44,7 +47,7 @@ def ask_with_dialog(parent: QWidget | None) -> AskPath:
                 if kind == "save"
                 else translate("ResultsFile", "Export as CSV")
             )
-            path, _ = QFileDialog.getSaveFileName(parent, title, suggested, FILTERS[kind])
+            path, _ = QFileDialog.getSaveFileName(parent, title, suggested, translate("ResultsFile", FILTERS[kind]))
         return path
 
     return ask
@@ -166,12 +169,14 @@ class ResultsFileController(QObject):
         roots = opened.roots or tuple(f.path for f in self.settings.current.folders)
         settings = replace(self.settings.current.to_scan_settings(), roots=roots)
         emit(self.opened, opened, settings)
-        text = f"Opened {len(opened.result.groups)} groups from {os.path.basename(path)}."
+        text = self.tr("Opened {count} groups from {name}.").format(
+            count=len(opened.result.groups), name=os.path.basename(path)
+        )
         dropped = len(opened.gone) + len(opened.changed)
         if dropped:
-            text += (
-                f" {dropped} files were left out, gone ({len(opened.gone)}) or changed ({len(opened.changed)}) since"
-                " the results were saved; scan again to see them as they are now."
-            )
+            text += self.tr(
+                " {count} files were left out, gone ({gone}) or changed ({changed}) since the results were saved;"
+                " scan again to see them as they are now."
+            ).format(count=dropped, gone=len(opened.gone), changed=len(opened.changed))
             self.messages.add_message(text)
         self.messages.status(text, 15000)

@@ -90,13 +90,55 @@ class CompareView(QWidget):
         self.buttons: dict[str, QPushButton] = {}
         bar = QHBoxLayout()
         for key, text, tip, slot, checkable in [
-            ("fit", "Fit", "Fit both images in view (F)", self.fit, False),
-            ("actual", "100%", "Left image at 100% (1)", self.actual_size, False),
-            ("swap", "Swap sides", "Swap left and right (S)", self.swap, False),
-            ("flicker", "Flicker", "Alternate both images in one place (X)", self.toggle_flicker, True),
-            ("diff", "Difference", "Show where the two images differ (D)", self.toggle_difference, True),
-            ("notdup", "Not a duplicate", "Remember that these two are different photos (N)", self._not_dup, False),
-            ("isdup", "Is a duplicate", "Remember that these two are the same photo (Y)", self._is_dup, False),
+            (
+                "fit",
+                translate("CompareView", "Fit"),
+                translate("CompareView", "Fit both images in view (F)"),
+                self.fit,
+                False,
+            ),
+            (
+                "actual",
+                translate("CompareView", "100%"),
+                translate("CompareView", "Left image at 100% (1)"),
+                self.actual_size,
+                False,
+            ),
+            (
+                "swap",
+                translate("CompareView", "Swap sides"),
+                translate("CompareView", "Swap left and right (S)"),
+                self.swap,
+                False,
+            ),
+            (
+                "flicker",
+                translate("CompareView", "Flicker"),
+                translate("CompareView", "Alternate both images in one place (X)"),
+                self.toggle_flicker,
+                True,
+            ),
+            (
+                "diff",
+                translate("CompareView", "Difference"),
+                translate("CompareView", "Show where the two images differ (D)"),
+                self.toggle_difference,
+                True,
+            ),
+            (
+                "notdup",
+                translate("CompareView", "Not a duplicate"),
+                translate("CompareView", "Remember that these two are different photos (N)"),
+                self._not_dup,
+                False,
+            ),
+            (
+                "isdup",
+                translate("CompareView", "Is a duplicate"),
+                translate("CompareView", "Remember that these two are the same photo (Y)"),
+                self._is_dup,
+                False,
+            ),
         ]:
             b = QPushButton(text, self)
             b.setToolTip(tip)

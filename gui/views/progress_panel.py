@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from PySide6.QtCore import QCoreApplication, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QWidget
 
 from engine.progress import Phase
@@ -14,20 +14,20 @@ from gui.signals import emit
 translate = QCoreApplication.translate
 
 PHASE_NAMES = {
-    "loading the model": "Loading the model",
-    Phase.DISCOVER: "Finding images",
-    Phase.HASH: "Comparing bytes",
-    Phase.EMBED: "Analysing images",
-    Phase.SEARCH: "Finding similar pairs",
-    Phase.GROUP: "Grouping",
-    Phase.TRASH: "Moving to the trash",
-    Phase.MOVE: "Moving files",
+    "loading the model": QT_TRANSLATE_NOOP("ProgressPanel", "Loading the model"),
+    Phase.DISCOVER: QT_TRANSLATE_NOOP("ProgressPanel", "Finding images"),
+    Phase.HASH: QT_TRANSLATE_NOOP("ProgressPanel", "Comparing bytes"),
+    Phase.EMBED: QT_TRANSLATE_NOOP("ProgressPanel", "Analysing images"),
+    Phase.SEARCH: QT_TRANSLATE_NOOP("ProgressPanel", "Finding similar pairs"),
+    Phase.GROUP: QT_TRANSLATE_NOOP("ProgressPanel", "Grouping"),
+    Phase.TRASH: QT_TRANSLATE_NOOP("ProgressPanel", "Moving to the trash"),
+    Phase.MOVE: QT_TRANSLATE_NOOP("ProgressPanel", "Moving files"),
 }
 MIN_ETA_SECONDS = 1.5  # no estimate until a phase has run this long: early rates are noise
 
 
 def phase_title(phase: str) -> str:
-    return PHASE_NAMES.get(phase, phase[:1].upper() + phase[1:])
+    return translate("ProgressPanel", PHASE_NAMES[phase]) if phase in PHASE_NAMES else phase[:1].upper() + phase[1:]
 
 
 class ProgressPanel(QWidget):

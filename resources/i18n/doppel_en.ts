@@ -65,13 +65,184 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../gui/views/compare_view.py" line="299"/>
+        <location filename="../../gui/views/compare_view.py" line="95"/>
+        <source>Fit</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/views/compare_view.py" line="96"/>
+        <source>Fit both images in view (F)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/views/compare_view.py" line="102"/>
+        <source>100%</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/views/compare_view.py" line="103"/>
+        <source>Left image at 100% (1)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/views/compare_view.py" line="109"/>
+        <source>Swap sides</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/views/compare_view.py" line="110"/>
+        <source>Swap left and right (S)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/views/compare_view.py" line="116"/>
+        <source>Flicker</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/views/compare_view.py" line="117"/>
+        <source>Alternate both images in one place (X)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/views/compare_view.py" line="123"/>
+        <source>Difference</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/views/compare_view.py" line="124"/>
+        <source>Show where the two images differ (D)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/views/compare_view.py" line="130"/>
+        <source>Not a duplicate</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/views/compare_view.py" line="131"/>
+        <source>Remember that these two are different photos (N)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/views/compare_view.py" line="137"/>
+        <source>Is a duplicate</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/views/compare_view.py" line="138"/>
+        <source>Remember that these two are the same photo (Y)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/views/compare_view.py" line="341"/>
         <source>Flicker: showing the right image ({name})</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../gui/views/compare_view.py" line="301"/>
+        <location filename="../../gui/views/compare_view.py" line="343"/>
         <source>Flicker: showing the left image ({name})</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>Confirm</name>
+    <message>
+        <location filename="../../gui/dialogs/confirm.py" line="13"/>
+        <source>Move to trash</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/dialogs/confirm.py" line="14"/>
+        <source>Move files</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/dialogs/confirm.py" line="15"/>
+        <source>Replace with hard links</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/dialogs/confirm.py" line="16"/>
+        <source>Replace with symbolic links</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/dialogs/confirm.py" line="21"/>
+        <source>{count} file</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/dialogs/confirm.py" line="21"/>
+        <source>{count} files</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/dialogs/confirm.py" line="27"/>
+        <source>a hard link</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/dialogs/confirm.py" line="27"/>
+        <source>a symbolic link</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/dialogs/confirm.py" line="28"/>
+        <source>Replace {files} ({size}) with {link} to the copy their group keeps?
+
+Each file stays where it is, as {link}, and the space its own copy took is freed. Only byte-identical copies are replaced; each is compared byte for byte first.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/dialogs/confirm.py" line="36"/>
+        <source>{files} marked differs from the copy kept</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/dialogs/confirm.py" line="38"/>
+        <source>{files} marked differ from the copy kept</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/dialogs/confirm.py" line="41"/>
+        <source> (similar, not identical) and will be skipped: a link would lose their own pixels. Move those to the trash instead.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/dialogs/confirm.py" line="47"/>
+        <source>
+
+Hard links work only on the same drive as the kept copy; other files are skipped.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/dialogs/confirm.py" line="51"/>
+        <source>
+
+A symbolic link breaks if the kept copy is later moved or deleted.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/dialogs/confirm.py" line="52"/>
+        <source>
+
+You can undo this afterwards (Actions ▸ Undo): each file gets its own copy back.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/dialogs/confirm.py" line="62"/>
+        <source>Move {files} to the system trash?
+
+Each file is checked again first; a file that changed since the scan is skipped.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/dialogs/confirm.py" line="67"/>
+        <source>Move {files} to
+{dest}?
+
+You can undo the move afterwards (Actions ▸ Undo).</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -274,7 +445,35 @@
     </message>
 </context>
 <context>
+    <name>MarksController</name>
+    <message>
+        <location filename="../../gui/controllers/marks.py" line="32"/>
+        <source>Marked {count} files, keeping one per group.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/controllers/marks.py" line="34"/>
+        <source> {count} groups are not sure (tinted): review them; their unsure files stay.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>MemberMenu</name>
+    <message>
+        <location filename="../../gui/controllers/member_menu.py" line="56"/>
+        <source>Open</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/controllers/member_menu.py" line="57"/>
+        <source>Show in folder</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/controllers/member_menu.py" line="58"/>
+        <source>Copy path</source>
+        <translation type="unfinished"></translation>
+    </message>
     <message>
         <location filename="../../gui/controllers/member_menu.py" line="83"/>
         <source>{name} is no longer there.</source>
@@ -720,6 +919,46 @@ Removed files go to the system trash; moves, trash and link replacements can be 
 <context>
     <name>ProgressPanel</name>
     <message>
+        <location filename="../../gui/views/progress_panel.py" line="17"/>
+        <source>Loading the model</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/views/progress_panel.py" line="18"/>
+        <source>Finding images</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/views/progress_panel.py" line="19"/>
+        <source>Comparing bytes</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/views/progress_panel.py" line="20"/>
+        <source>Analysing images</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/views/progress_panel.py" line="21"/>
+        <source>Finding similar pairs</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/views/progress_panel.py" line="22"/>
+        <source>Grouping</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/views/progress_panel.py" line="23"/>
+        <source>Moving to the trash</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/views/progress_panel.py" line="24"/>
+        <source>Moving files</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <location filename="../../gui/views/progress_panel.py" line="42"/>
         <source>Cancel</source>
         <translation type="unfinished"></translation>
@@ -743,61 +982,118 @@ Removed files go to the system trash; moves, trash and link replacements can be 
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/results.py" line="181"/>
+        <location filename="../../gui/controllers/results.py" line="187"/>
         <source>Could not re-form the groups: {msg}</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>ResultsController</name>
+    <message>
+        <location filename="../../gui/controllers/results.py" line="148"/>
+        <source>{count} listed files are gone (deleted or moved outside Doppel) and left the groups</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/controllers/results.py" line="154"/>
+        <source>{count} changed since the scan; scan again to update them</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/controllers/results.py" line="207"/>
+        <source>Scanning… (progress in the status bar)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/controllers/results.py" line="209"/>
+        <source>Add folders and press Scan.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/controllers/results.py" line="213"/>
+        <source>&lt;b&gt;{groups}&lt;/b&gt; groups · &lt;b&gt;{files}&lt;/b&gt; files could go (&lt;b&gt;{size}&lt;/b&gt;) · marked: &lt;b&gt;{marked}&lt;/b&gt; ({marked_size})</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/controllers/results.py" line="223"/>
+        <source> · &lt;b&gt;{count}&lt;/b&gt; not sure: review them</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
 <context>
     <name>ResultsFile</name>
     <message>
-        <location filename="../../gui/controllers/results_file.py" line="39"/>
+        <location filename="../../gui/controllers/results_file.py" line="32"/>
+        <location filename="../../gui/controllers/results_file.py" line="33"/>
+        <source>Doppel results (*.json);;All files (*)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/controllers/results_file.py" line="34"/>
+        <source>CSV (*.csv);;All files (*)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/controllers/results_file.py" line="42"/>
         <source>Open results</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/results_file.py" line="43"/>
+        <location filename="../../gui/controllers/results_file.py" line="46"/>
         <source>Save results</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/results_file.py" line="45"/>
+        <location filename="../../gui/controllers/results_file.py" line="48"/>
         <source>Export as CSV</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/results_file.py" line="92"/>
+        <location filename="../../gui/controllers/results_file.py" line="95"/>
         <source>Nothing to save yet: scan first.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/results_file.py" line="109"/>
+        <location filename="../../gui/controllers/results_file.py" line="112"/>
         <source>Could not save the results to {path}: {reason}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/results_file.py" line="116"/>
+        <location filename="../../gui/controllers/results_file.py" line="119"/>
         <source>Saved {count} groups to {path}.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/results_file.py" line="123"/>
+        <location filename="../../gui/controllers/results_file.py" line="126"/>
         <source>No groups to export.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/results_file.py" line="133"/>
+        <location filename="../../gui/controllers/results_file.py" line="136"/>
         <source>Could not export to {path}: {reason}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/results_file.py" line="139"/>
+        <location filename="../../gui/controllers/results_file.py" line="142"/>
         <source>Exported {count} files to {path}.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/results_file.py" line="159"/>
+        <location filename="../../gui/controllers/results_file.py" line="162"/>
         <source>Could not open the results: {msg}</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>ResultsFileController</name>
+    <message>
+        <location filename="../../gui/controllers/results_file.py" line="172"/>
+        <source>Opened {count} groups from {name}.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/controllers/results_file.py" line="178"/>
+        <source> {count} files were left out, gone ({gone}) or changed ({changed}) since the results were saved; scan again to see them as they are now.</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
