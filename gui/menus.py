@@ -2,8 +2,8 @@
 
 ``build_menus(window)`` lays out every menu and returns the actions as :class:`MenuActions`; only Quit and the
 Help menu, which need nothing but the window, are connected here. The window connects the rest to the
-controllers that do the work (``MainWindow._connect_actions``). A new action: a field here, a line in
-``build_menus`` where it appears, a line in ``_connect_actions`` saying what it does.
+controllers that do the work (``MainWindow._connect_actions``). A new action: a field here, a line in the
+function that builds its menu (``_file_menu``...), a line in ``_connect_actions`` saying what it does.
 """
 
 from __future__ import annotations
@@ -175,7 +175,17 @@ def _action(parent: QWidget, menu: QMenu, text: str, shortcut: str | QKeySequenc
 
 def build_menus(window: QMainWindow) -> MenuActions:
     """The menu bar and the toolbar of ``window``; returns the actions for the window to connect."""
-    w, mb = window, window.menuBar()
+    acts: dict[str, object] = {**_file_menu(window), **_edit_and_mark_menus(window), **_other_menus(window)}
+    _help_menu(window)
+    _set_icons(acts)
+    file_actions = (acts["trash"], acts["move"], acts["undo"])
+    acts["rule_combo"], acts["auto_mark_button"] = _toolbar(window, acts["scan"], file_actions)
+    return MenuActions(**acts)
+
+
+def _file_menu(w: QMainWindow) -> dict[str, object]:
+    """File: folders, scanning, results files, the current file, preferences, quit."""
+    mb = w.menuBar()
     f = mb.addMenu(translate("Menus", "&File"))
     add_folder = _action(w, f, translate("Menus", "Add folder…"), "Ctrl+Shift+O")
     scan = _action(w, f, translate("Menus", "Scan"), "Ctrl+R")
@@ -218,8 +228,26 @@ def build_menus(window: QMainWindow) -> MenuActions:
     preferences = _action(w, f, translate("Menus", "Preferences…"), "Ctrl+,")
     problems = _action(w, f, translate("Menus", "Skipped files and messages…"))
     f.addSeparator()
-    on_trigger(_action(w, f, translate("Menus", "Quit"), QKeySequence.StandardKey.Quit), window.close)
+    on_trigger(_action(w, f, translate("Menus", "Quit"), QKeySequence.StandardKey.Quit), w.close)
 
+    return dict(
+        add_folder=add_folder,
+        scan=scan,
+        cancel_scan=cancel_scan,
+        open_results=open_results,
+        save_results=save_results,
+        save_results_as=save_results_as,
+        export_csv=export_csv,
+        open_file=open_file,
+        show_in_folder=show_in_folder,
+        preferences=preferences,
+        problems=problems,
+    )
+
+
+def _edit_and_mark_menus(w: QMainWindow) -> dict[str, object]:
+    """Edit (copy path, filter) and Mark."""
+    mb = w.menuBar()
     e = mb.addMenu(translate("Menus", "&Edit"))
     copy_path = _action(
         w,
@@ -248,6 +276,20 @@ def build_menus(window: QMainWindow) -> MenuActions:
     auto_mark = _action(w, m, translate("Menus", "Auto-mark by the chosen rule"), "Ctrl+M")
     clear_marks = _action(w, m, translate("Menus", "Clear all marks"), "Ctrl+Shift+M")
 
+    return dict(
+        copy_path=copy_path,
+        find=find,
+        toggle_mark=toggle_mark,
+        mark=mark,
+        keep=keep,
+        auto_mark=auto_mark,
+        clear_marks=clear_marks,
+    )
+
+
+def _other_menus(w: QMainWindow) -> dict[str, object]:
+    """Actions, Pair and Model."""
+    mb = w.menuBar()
     a = mb.addMenu(translate("Menus", "&Actions"))
     trash = _action(w, a, translate("Menus", "Move marked to trash…"), "Ctrl+Del")
     move = _action(w, a, translate("Menus", "Move marked to folder…"), "Ctrl+Shift+V")
@@ -288,6 +330,22 @@ def build_menus(window: QMainWindow) -> MenuActions:
     )
     versions = _action(w, mm, translate("Menus", "Model versions…"))
 
+    return dict(
+        trash=trash,
+        move=move,
+        hardlink=hardlink,
+        symlink=symlink,
+        undo=undo,
+        compare=compare,
+        not_duplicate=not_duplicate,
+        is_duplicate=is_duplicate,
+        improve=improve,
+        versions=versions,
+    )
+
+
+def _help_menu(w: QMainWindow) -> None:
+    window, mb = w, w.menuBar()
     h = mb.addMenu(translate("Menus", "&Help"))
     on_trigger(_action(w, h, translate("Menus", "Keyboard shortcuts"), "F1"), lambda: show_shortcuts(window))
     on_trigger(
@@ -295,26 +353,17 @@ def build_menus(window: QMainWindow) -> MenuActions:
         lambda: QMessageBox.about(window, translate("Menus", "About Doppel"), translate("Menus", ABOUT)),
     )
 
+
+def _set_icons(acts: dict[str, object]) -> None:
     for act, name, fallback in (
-        (scan, "system-search", QStyle.StandardPixmap.SP_BrowserReload),
-        (open_results, "document-open", QStyle.StandardPixmap.SP_DialogOpenButton),
-        (save_results, "document-save", QStyle.StandardPixmap.SP_DialogSaveButton),
-        (trash, "user-trash", QStyle.StandardPixmap.SP_TrashIcon),
-        (move, "folder", QStyle.StandardPixmap.SP_DirIcon),
-        (undo, "edit-undo", QStyle.StandardPixmap.SP_ArrowBack),
+        (acts["scan"], "system-search", QStyle.StandardPixmap.SP_BrowserReload),
+        (acts["open_results"], "document-open", QStyle.StandardPixmap.SP_DialogOpenButton),
+        (acts["save_results"], "document-save", QStyle.StandardPixmap.SP_DialogSaveButton),
+        (acts["trash"], "user-trash", QStyle.StandardPixmap.SP_TrashIcon),
+        (acts["move"], "folder", QStyle.StandardPixmap.SP_DirIcon),
+        (acts["undo"], "edit-undo", QStyle.StandardPixmap.SP_ArrowBack),
     ):
         act.setIcon(themed_icon(name, fallback))  # theme icons are SVG or come in every size: sharp at HiDPI
-    rule_combo, auto_mark_button = _toolbar(window, scan, (trash, move, undo))
-    return MenuActions(
-        add_folder=add_folder, scan=scan, cancel_scan=cancel_scan, open_results=open_results,
-        save_results=save_results, save_results_as=save_results_as, export_csv=export_csv, open_file=open_file,
-        show_in_folder=show_in_folder, copy_path=copy_path, find=find, preferences=preferences, problems=problems,
-        toggle_mark=toggle_mark, mark=mark, keep=keep, auto_mark=auto_mark, clear_marks=clear_marks,
-        trash=trash, move=move, hardlink=hardlink, symlink=symlink, undo=undo,
-        compare=compare, not_duplicate=not_duplicate, is_duplicate=is_duplicate,
-        improve=improve, versions=versions,
-        rule_combo=rule_combo, auto_mark_button=auto_mark_button,
-    )  # fmt: skip
 
 
 def _toolbar(window: QMainWindow, scan: QAction, file_actions: tuple[QAction, ...]) -> tuple[QComboBox, QPushButton]:
