@@ -33,6 +33,7 @@ class Phase(enum.StrEnum):
     CHECKING_LABELS = "checking the labels"
     AUGMENTING = "augmenting library photos"
     NEW_HEAD = "preparing the new head"
+    GUARD = "guard photos"  # reading the guard set (engine.learn.guard) a new version must not lose on
     EVALUATING = "evaluating"
 
 
