@@ -1,7 +1,8 @@
 """``finetune``: teach the model the user's idea of a duplicate from the pairs they labelled.
 
-The candidate is saved as a new version in the user data directory only if it is not worse than the current
-model on held-out labels, and then made active (``--no-activate`` keeps the current one). Ctrl-C cancels.
+The candidate is always saved as a new version in the user data directory; it is made active only when the
+evidence says to use it (enough held-out labels, better on them, no loss on the guard set: engine.learn.finetune_judge),
+or with ``--force``; ``--no-activate`` keeps the current one. Ctrl-C cancels. Exit codes: :data:`EXIT_CODES`.
 """
 
 from __future__ import annotations
@@ -16,6 +17,15 @@ from types import FrameType
 from engine.cli.progressbar import ProgressBar
 from engine.progress import Cancelled, CancelToken, Progress
 from engine.runtime import DEVICES, quiet_openmp
+
+EXIT_CODES = {
+    "saved": 0,  # saved and now in use (or would be, with --no-activate)
+    "not-better": 1,  # saved, not used: not better than the current model on the held-out labels
+    "need-more-labels": 3,  # fewer than 10 usable labelled pairs: nothing trained
+    "too-few-held-out": 3,  # saved, not used: too few labels of a kind to judge it
+    "guard-failed": 4,  # saved, not used: it loses on the guard set
+}
+"""Per engine.learn.finetune_types.Outcome value; 2 is an error, 130 a cancel (README: Teaching Doppel)."""
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -39,7 +49,11 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     p.add_argument("--device", choices=DEVICES, default="auto")
     p.add_argument("--replay-images", type=int, default=200, help="library photos mixed in (default 200)")
     p.add_argument("--train-blocks", type=int, default=0, help="also train the last N backbone blocks (default 0)")
-    p.add_argument("--force", action="store_true", help="save the candidate even if it is not better")
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="use the new version even if the evidence does not say it is better (it is always saved)",
+    )
     p.add_argument("--no-activate", action="store_true", help="save the new version but keep using the current one")
 
 
@@ -104,10 +118,14 @@ def run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     bar.close()
     print(result.message)
     if result.status is Outcome.NEED_MORE:
-        return 3
-    if result.status is not Outcome.SAVED:
-        return 1
+        return EXIT_CODES[result.status.value]
     assert result.spec is not None  # a saved version always has its spec
+    if not result.use:
+        print(
+            f"still using {versions.describe(versions.active_version_id())}; "
+            f"`doppel models use {result.spec.model_id}` would use the new version anyway"
+        )
+        return EXIT_CODES.get(result.status.value, 1)
     if not args.no_activate:
         versions.use_version(result.spec.model_id)
         print(f"now using {result.spec.model_id}; `doppel models use bundled` switches back")

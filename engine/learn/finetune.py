@@ -16,13 +16,16 @@ Recipe (sized for a 2-core CPU; see the README section "Teaching Doppel your ide
 * Augmentation families that the user's "not a duplicate" labels reject (say, grayscale) are found first
   (:func:`engine.learn.finetune_data.find_rejected`); they are then never taught as positives, and copies made
   by them become negatives, so the notion generalises beyond the labelled photos.
-* A stratified fraction of the user's pairs is held out. The current (active) model and the candidate are
-  both scored on it (agreement with the labels at the threshold, and AP); the held-out library photos check
-  that the candidate still finds augmented copies (AP within ``REPLAY_AP_TOLERANCE`` of the starting model).
-  The candidate is saved as a new version (``engine.model.versions``) only if it is not worse.
-* The sigmoid is re-calibrated (:func:`engine.learn.finetune_train.calibrate`) on the training pairs, the user's pairs
-  weighted as much as the replay pairs, both classes weighted equally; the version's default threshold is 0.5,
-  the boundary that fit puts between the user's duplicates and non-duplicates.
+* Whether the candidate is used is decided by :mod:`engine.learn.finetune_judge`: enough held-out labels (each
+  pair held out once by cross-validation; at least 20 of each kind), strictly better than the current model on
+  them, and no loss on the guard set (:mod:`engine.learn.guard`: fixed photos it never trains on). The candidate
+  is always saved as a new version (``engine.model.versions``); when the evidence falls short it is not used, and
+  the result says why.
+* The threshold is put on the guard set where the candidate reaches the bundled model's precision target
+  (:func:`engine.learn.guard.fit_threshold`), and the calibration shifted so that the bundled threshold's score
+  falls there (:func:`engine.learn.guard.calibration_at`): the same number, the same meaning. (A sigmoid refitted
+  on the training pairs, as before, put 0.5 between a handful of separable pairs: the issue-11 threshold that
+  grouped unrelated photos.) Auto-mark's sure level follows it (:func:`engine.learn.guard.sure_for`).
 
 Fine-tuning always starts from the bundled model (or ``config.base``) with every label, rather than from the
 previous version, so versions do not drift. If that model has no projection head (the interim raw-feature
@@ -30,16 +33,16 @@ model), a fresh head of ``embedding_dim`` is added: it cannot start as the ident
 changes, so it is first trained to reproduce the raw features' pairwise distances, then fine-tuned.
 
 The run is a chain of stages joined by small dataclasses, each testable alone: labels -> which kinds of copy
-the labels reject -> replay photos (:mod:`engine.learn.finetune_data`) -> train -> calibrate
-(:mod:`engine.learn.finetune_train`) -> decide (here).
+the labels reject -> replay photos (:mod:`engine.learn.finetune_data`) -> the guard set -> candidates trained
+and calibrated per fold and on every label (:mod:`engine.learn.finetune_train`, :mod:`engine.learn.finetune_judge`)
+-> decide and save (here).
 """
 
 from __future__ import annotations
 
-import math
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, replace
 from functools import partial
 from typing import Any
 
@@ -58,93 +61,74 @@ from engine.learn.finetune_data import (
     read_labels,
     usable_pairs,
 )
-from engine.learn.finetune_parts import SplitModel, clean_image, scores_of
-from engine.learn.finetune_train import calibrate, train_candidate
-from engine.learn.finetune_types import FinetuneConfig, FinetuneResult, Outcome, Scores
+from engine.learn.finetune_judge import (
+    CrossValidation,
+    Decision,
+    Fitted,
+    Fitter,
+    GuardContext,
+    better,
+    cross_validate,
+    cv_scores,
+    guard_context,
+    holdout_scores,
+    missing_labels,
+    runs_progress,
+)
+from engine.learn.finetune_parts import SplitModel, clean_image
+from engine.learn.finetune_types import FinetuneConfig, FinetuneResult, Outcome
+from engine.learn.guard import sure_for, verdict
 from engine.learn.losses import EUCLIDEAN
-from engine.model.weights import Calibration, ModelError, ModelSpec, load_spec
+from engine.model.weights import ModelError, ModelSpec, load_spec
 from engine.progress import NULL_PROGRESS, Phase, Progress
 from engine.runtime import select_device
 
-MIN_AP_CLASS = 5  # the hold-out AP counts in the decision only with this many duplicates and non-duplicates
-AP_TOLERANCE = 0.005  # hold-out AP may be this much lower (ties on tiny hold-outs) and still count as not worse
-REPLAY_AP_TOLERANCE = 0.02  # what it may lose on augmented copies of held-out library photos (see replay_tolerance)
-CANDIDATE_THRESHOLD = 0.5  # the calibration weighs both classes equally: 0.5 is its likeliest boundary
 DEFAULT_CONFIG = FinetuneConfig()
 
 
 # ================================================================================================ decisions
-def holdout_scores(d: np.ndarray, y: np.ndarray, cal: Calibration, threshold: float, model_id: str) -> Scores:
-    agree = float(np.mean((scores_of(cal, d) >= threshold) == (y > 0))) if len(y) else float("nan")
-    ap = average_precision(d, y > 0) if (y > 0).any() else float("nan")
-    return Scores(agree, ap, int(len(y)), float(threshold), model_id, int((y > 0).sum()))
-
-
-def replay_tolerance(positives: int) -> float:
-    """How much library-copy AP may drop: 0.02, or the sampling noise of a small hold-out when that is larger."""
-    return max(REPLAY_AP_TOLERANCE, 0.5 / math.sqrt(max(positives, 1)))
-
-
-def not_worse(
-    current: Scores, candidate: Scores, replay_base: float, replay_cand: float, replay_positives: int = 10**6
-) -> bool:
-    if candidate.agreement < current.agreement - 1e-9:
-        return False
-    if (
-        not (math.isnan(current.ap) or math.isnan(candidate.ap))
-        and min(current.positives, current.pairs - current.positives) >= MIN_AP_CLASS
-        and candidate.ap < current.ap - AP_TOLERANCE
-    ):  # AP of one or two positives says nothing
-        return False
-    return not (replay_cand < replay_base - replay_tolerance(replay_positives))
-
-
-@dataclass(frozen=True)
-class Decision:
-    """The candidate against the current model on the held-out pairs, and against the starting model on the
-    held-out library photos."""
-
-    current: Scores
-    candidate: Scores
-    replay_base_ap: float
-    replay_candidate_ap: float
-    better: bool  # not worse on either (or forced)
-
-    @property
-    def summary(self) -> str:
-        cur, cand = self.current, self.candidate
-        return (
-            f"held-out pairs ({cur.pairs}): agreement {cur.agreement:.0%} -> {cand.agreement:.0%}, "
-            f"AP {cur.ap:.3f} -> {cand.ap:.3f}; library copies AP {self.replay_base_ap:.3f} -> "
-            f"{self.replay_candidate_ap:.3f}"
-        )
-
-
 def decide(
-    emb: torch.Tensor,
-    cal: Calibration,
+    final: Fitted,
+    cv: CrossValidation | None,
     labels: Labels,
     replay: Replay,
     current: ModelSpec,
     model: SplitModel,
-    force: bool = False,
+    ctx: GuardContext,
+    minimum: int,
 ) -> Decision:
-    """Score the candidate (embeddings ``emb`` of every row, calibrated by ``cal``) and the current model."""
-    ha, hb, hy = labels.a[labels.holdout], labels.b[labels.holdout], labels.y[labels.holdout]
-    cand = holdout_scores(EUCLIDEAN.pairs(emb, ha, hb).numpy(), hy, cal, CANDIDATE_THRESHOLD, "candidate")
-    cur_d = _current_distances(current, model, replay.base_emb, ha, hb, labels.paths)
-    cur = holdout_scores(cur_d, hy, current.calibration, current.threshold, current.model_id)
+    """The final candidate (``final``, trained on every label) on the guard set and the held-out library photos;
+    the fold candidates (``cv``) against the current model on the held-out labels."""
+    held = labels.fold >= 0
+    hy = labels.y[held]
+    cur = cand = None
+    if cv is not None:
+        ha, hb = labels.a[held], labels.b[held]
+        cur_d = _current_distances(current, model, replay.base_emb, ha, hb, labels.paths)
+        cur = holdout_scores(cur_d, hy, current.calibration, current.threshold, current.model_id)
+        cand = cv_scores(cv, labels.y, final.threshold)
     hold_rows = np.flatnonzero(np.isin(replay.owner, replay.holdout) & (replay.kind < 2))
     if len(hold_rows) >= 2:
         d0, s0 = pair_distances(replay.base_emb[hold_rows].cpu().numpy(), replay.owner[hold_rows])
-        d1, s1 = pair_distances(emb[hold_rows].numpy(), replay.owner[hold_rows])
+        d1, s1 = pair_distances(final.emb[hold_rows].numpy(), replay.owner[hold_rows])
         replay_base, replay_cand = average_precision(d0, s0), average_precision(d1, s1)
         replay_pos = int(s0.sum())
     else:
         replay_base = replay_cand = float("nan")
         replay_pos = 0
-    better = not_worse(cur, cand, replay_base, replay_cand, replay_pos) or force
-    return Decision(cur, cand, replay_base, replay_cand, better)
+    is_better = cur is not None and cand is not None and better(cur, cand, replay_base, replay_cand, replay_pos)
+    return Decision(
+        current=cur,
+        candidate=cand,
+        replay_base_ap=replay_base,
+        replay_candidate_ap=replay_cand,
+        guard=verdict(final.guard_dist, ctx.pairs, ctx.reference, final.guard),
+        duplicates=int((labels.y > 0).sum()),
+        different=int((labels.y == 0).sum()),
+        minimum=minimum,
+        better=is_better,
+        guard_target=ctx.target,
+    )
 
 
 def _current_distances(
@@ -186,8 +170,9 @@ def finetune(
     """Fine-tune on labelled ``pairs`` with replay from ``library`` (image paths, e.g. the last scan's files).
 
     ``current`` is the model to beat (default: the active one). With ``save`` the candidate becomes a new
-    version if it is not worse (or always, with ``force``); it is not made active here: callers decide.
-    Raises :class:`~engine.progress.Cancelled` when cancelled, ModelError for an unusable model.
+    version, whether or not the evidence says to use it (``status`` says, ``reasons`` why not; ``force`` says to
+    use it regardless); it is not made active here: callers decide. Raises :class:`~engine.progress.Cancelled`
+    when cancelled, ModelError for an unusable model.
     """
     t0 = time.monotonic()
     cfg = config
@@ -233,52 +218,42 @@ def finetune(
         log(f"the labels reject these augmentations as duplicates: {', '.join(rejection.families)}")
     replay = gather_replay(library, labels, rejection, model, cfg, rng, progress, log)
     log(f"features ready after {time.monotonic() - t0:.1f} s; contrastive margin {replay.margin:.3f}")
-    history = train_candidate(model, labels, replay, cfg, rng, progress, log, t0)
+    ctx = guard_context(model, rejection, cfg, progress)
+    log(f"guard set, {base.model_id}: {ctx.reference.line()}; precision target {ctx.target}")
+    fitter = Fitter(model, replay, ctx, cfg, t0)
+    y = labels.y
+    enough = not missing_labels(int((y > 0).sum()), int((y == 0).sum()), cfg.min_held_out)
+    runs = len(set(labels.fold.tolist()) - {-1}) if enough else 0
+    cv = cross_validate(fitter, labels, cfg, progress, log) if enough else None  # not judged: no need to
+    final = fitter.fit(labels, rng, runs_progress(progress, runs, runs + 1), log)
+    log(f"candidate, guard set: {final.guard.line()}")
     progress.report(Phase.EVALUATING, 0, 0)
-    emb = model.embed_all(replay.feats.to(device)).cpu()
-    cal = calibrate(emb, labels, replay, rng, log)
-    decision = decide(emb, cal, labels, replay, current, model, force)
-    return _outcome(decision, cal, model, labels, replay, rejection, history, current, cfg, save, t0, log)
+    decision = decide(final, cv, labels, replay, current, model, ctx, cfg.min_held_out)
+    return _outcome(decision, final, model, labels, replay, rejection, current, cfg, save, force, t0, log)
 
 
 def _outcome(
     decision: Decision,
-    cal: Calibration,
+    final: Fitted,
     model: SplitModel,
     labels: Labels,
     replay: Replay,
     rejection: Rejection,
-    history: list[float],
     current: ModelSpec,
     cfg: FinetuneConfig,
     save: bool,
+    force: bool,
     t0: float,
     log: Callable[[str], None],
 ) -> FinetuneResult:
-    """The candidate as a spec and weights, saved as a new version when it is better and ``save`` asks."""
+    """The candidate as a spec and weights, saved as a new version when ``save`` asks; used only on evidence."""
     from engine.model import versions
 
-    base, y = model.spec, labels.y
-    cur, cand = decision.current, decision.candidate
-    details: dict[str, Any] = {
-        "created": time.time(),
-        "base_id": base.model_id,
-        "current_id": current.model_id,
-        "labels": len(labels.pairs),
-        "train_labels": int(len(labels.train)),
-        "holdout_labels": int(len(labels.holdout)),
-        "duplicates": int(y.sum()),
-        "not_duplicates": int(len(y) - y.sum()),
-        "library_photos": replay.photos,
-        "fresh_head": model.fresh_head,
-        "rejected_families": list(rejection.families),
-        "current": asdict(cur),
-        "candidate": asdict(cand),
-        "replay_base_ap": decision.replay_base_ap,
-        "replay_candidate_ap": decision.replay_candidate_ap,
-        "loss_history": history,
-        "config": {k: v for k, v in asdict(cfg).items() if k not in ("device", "base")},
-    }
+    base = model.spec
+    reference_name = "the bundled model" if cfg.base is None else f"the starting model ({base.model_id})"
+    reasons = decision.reasons("the current model", reference_name)
+    details = _details(decision, model, labels, replay, rejection, current, cfg)
+    details.update(used=not reasons or force, reasons=reasons)
     spec = ModelSpec(
         model_id="",
         weights="",
@@ -288,8 +263,9 @@ def _outcome(
         input_mode=base.input_mode,
         mean=base.mean,
         std=base.std,
-        calibration=cal,
-        threshold=CANDIDATE_THRESHOLD,
+        calibration=final.calibration,
+        threshold=final.threshold,
+        sure_threshold=sure_for(base, final.calibration, final.threshold),
         extra={
             "finetune": details,
             "note": f"Fine-tuned from {base.model_id} on {len(labels.pairs)} pairs the user labelled.",
@@ -301,19 +277,75 @@ def _outcome(
     result = partial(
         FinetuneResult,
         labels=len(labels.pairs),
-        current=cur,
+        current=decision.current,
         replay_base_ap=decision.replay_base_ap,
         replay_candidate_ap=decision.replay_candidate_ap,
         seconds=secs,
         details=details,
+        reasons=tuple(reasons),
+        guard=decision.guard,
     )
-    if not decision.better:
-        message = f"The candidate is not better than {current.model_id}: {decision.summary}. Nothing was saved."
-        return result(Outcome.NOT_BETTER, message, candidate=cand, spec=spec, state_dict=state)
     if not save:
-        message = f"Candidate ready (not saved): {decision.summary}."
-        return result(Outcome.CANDIDATE, message, candidate=cand, spec=spec, state_dict=state)
+        why = f"; it would not be used: {'; '.join(reasons)}" if reasons else ""
+        message = f"Candidate ready (not saved): {decision.summary}{why}."
+        return result(Outcome.CANDIDATE, message, candidate=decision.candidate, spec=spec, state_dict=state)
     saved = versions.save_version(spec, state, cfg.name)
     log(f"saved version {saved.model_id} in {saved.folder}")
-    message = f"Saved new version {saved.model_id}: {decision.summary}."
-    return result(Outcome.SAVED, message, candidate=replace(cand, model_id=saved.model_id), spec=saved)
+    cand = replace(decision.candidate, model_id=saved.model_id) if decision.candidate else None
+    if not reasons:
+        message = f"Saved new version {saved.model_id}: it is better. {decision.summary}."
+        return result(Outcome.SAVED, message, candidate=cand, spec=saved)
+    if force:
+        message = f"Saved new version {saved.model_id}, to be used as forced, although {'; '.join(reasons)}."
+        return result(Outcome.SAVED, message, candidate=cand, spec=saved)
+    message = f"Saved as version {saved.model_id} but not used: {'; '.join(reasons)}."
+    return result(_status(decision), message, candidate=cand, spec=saved)
+
+
+def _details(
+    decision: Decision,
+    model: SplitModel,
+    labels: Labels,
+    replay: Replay,
+    rejection: Rejection,
+    current: ModelSpec,
+    cfg: FinetuneConfig,
+) -> dict[str, Any]:
+    """What the version's model.json records of how it was made and judged (``extra.finetune``)."""
+    base, y, g = model.spec, labels.y, decision.guard
+    details: dict[str, Any] = {
+        "created": time.time(),
+        "base_id": base.model_id,
+        "current_id": current.model_id,
+        "labels": len(labels.pairs),
+        "train_labels": int(len(labels.train)),
+        "holdout_labels": int((labels.fold >= 0).sum()),
+        "folds": len(set(labels.fold.tolist()) - {-1}) if decision.current is not None else 0,  # 0: not judged
+        "duplicates": int(y.sum()),
+        "not_duplicates": int(len(y) - y.sum()),
+        "library_photos": replay.photos,
+        "fresh_head": model.fresh_head,
+        "rejected_families": list(rejection.families),
+        "current": asdict(decision.current) if decision.current else None,
+        "candidate": asdict(decision.candidate) if decision.candidate else None,
+        "replay_base_ap": decision.replay_base_ap,
+        "replay_candidate_ap": decision.replay_candidate_ap,
+        "guard": {
+            "reference": asdict(g.reference),
+            "candidate": asdict(g.candidate),
+            "joined_at_reference_recall": g.joined_at_reference_recall,
+            "precision_target": decision.guard_target,
+            "passed": g.passed,
+        },
+        "config": {k: v for k, v in asdict(cfg).items() if k not in ("device", "base")},
+    }
+    return details
+
+
+def _status(decision: Decision) -> Outcome:
+    """The first reason not to use it: harm on the guard set, then too little evidence, then no gain."""
+    if not decision.guard.passed:
+        return Outcome.GUARD_FAILED
+    if missing_labels(decision.duplicates, decision.different, decision.minimum):
+        return Outcome.TOO_FEW_HELD_OUT
+    return Outcome.NOT_BETTER

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import torch
@@ -52,21 +52,16 @@ def need_more(n: int, minimum: int) -> int:
     return max(0, minimum - n)
 
 
-def split_holdout(labels: np.ndarray, fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """Stratified: each class gives round(fraction * n) pairs (at least one if it has two) to the hold-out."""
+def split_folds(labels: np.ndarray, folds: int, seed: int) -> np.ndarray:
+    """Per pair, the cross-validation fold that holds it out; stratified (each class dealt round the folds in a
+    seeded order). A class with a single pair is never held out (-1): a fold's training would lack it."""
     rng = np.random.default_rng([seed, 7])
-    train: list[int] = []
-    hold: list[int] = []
+    fold = np.full(len(labels), -1, dtype=np.int64)
     for cls in (0, 1):
         idx = rng.permutation(np.flatnonzero(labels == cls))
-        k = int(round(fraction * len(idx)))
-        if len(idx) >= 2:
-            k = min(max(k, 1), len(idx) - 1)
-        else:
-            k = 0
-        hold += idx[:k].tolist()
-        train += idx[k:].tolist()
-    return np.array(sorted(train), dtype=np.int64), np.array(sorted(hold), dtype=np.int64)
+        if len(idx) >= 2 and folds >= 2:
+            fold[idx] = np.arange(len(idx)) % folds
+    return fold
 
 
 @dataclass(frozen=True)
@@ -78,9 +73,14 @@ class Labels:
     a: np.ndarray  # per pair: row of one photo
     b: np.ndarray  # per pair: row of the other
     y: np.ndarray  # per pair: 1 = duplicate
-    train: np.ndarray  # pair indices trained on
-    holdout: np.ndarray  # pair indices kept for the current-vs-candidate comparison
+    train: np.ndarray  # pair indices trained on: all of them, or all but one fold (engine.learn.finetune_judge)
+    holdout: np.ndarray  # pair indices held out from this training
+    fold: np.ndarray  # per pair: the cross-validation fold holding it out (-1: never held out)
     feats: torch.Tensor  # the frozen front's output for each photo
+
+    def without_fold(self, k: int) -> Labels:
+        """The same labels with fold ``k`` held out of training."""
+        return replace(self, train=np.flatnonzero(self.fold != k), holdout=np.flatnonzero(self.fold == k))
 
 
 def read_labels(labelled: list[Pair], model: SplitModel, cfg: FinetuneConfig, progress: Progress) -> Labels:
@@ -96,15 +96,15 @@ def read_labels(labelled: list[Pair], model: SplitModel, cfg: FinetuneConfig, pr
     paths = sorted(ok)
     row = {p: i for i, p in enumerate(paths)}
     y = np.array([t[2] for t in kept])
-    train, hold = split_holdout(y, cfg.holdout, cfg.seed)
     return Labels(
         pairs=kept,
         paths=paths,
         a=np.array([row[a] for a, _, _ in kept]),
         b=np.array([row[b] for _, b, _ in kept]),
         y=y,
-        train=train,
-        holdout=hold,
+        train=np.arange(len(kept)),
+        holdout=np.zeros(0, dtype=np.int64),
+        fold=split_folds(y, cfg.folds, cfg.seed),
         feats=model.front(np.stack([ok[p] for p in paths]), progress) if enough else torch.zeros(0),
     )
 

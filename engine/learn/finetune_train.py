@@ -1,5 +1,6 @@
-"""Fine-tuning's training and calibration stages: :func:`train_candidate` (the head, and optionally the last
-blocks, on the cached front outputs) and :func:`calibrate` (the sigmoid refit on the training pairs).
+"""Fine-tuning's training stage: :func:`train_candidate` (the head, and optionally the last blocks, on the cached
+front outputs). The candidate's threshold and calibration come from the guard set afterwards
+(:mod:`engine.learn.finetune_judge`, :mod:`engine.learn.guard`).
 
 Loss: :class:`~engine.learn.losses.ContrastiveLoss` on explicit pairs, ``user_weight`` of it on the user's
 pairs (classes balanced) and the rest on replay pairs (positives, then negatives: copies by rejected families,
@@ -16,12 +17,10 @@ import numpy as np
 import torch
 from torch.optim.lr_scheduler import CosineAnnealingLR
 
-from engine.learn.calibration import fit_calibration
 from engine.learn.finetune_data import Labels, Replay
-from engine.learn.finetune_parts import SplitModel, cyclic, distill_head, median, random_negatives, replay_batch
+from engine.learn.finetune_parts import SplitModel, cyclic, distill_head, replay_batch
 from engine.learn.finetune_types import FinetuneConfig
 from engine.learn.losses import EUCLIDEAN, ContrastiveLoss, Pairs
-from engine.model.weights import Calibration
 from engine.progress import Phase, Progress
 
 
@@ -118,36 +117,3 @@ def train_candidate(
     progress.report(Phase.TRAINING, total, total)
     log(f"trained after {time.monotonic() - t0:.1f} s")
     return history
-
-
-def calibrate(
-    emb: torch.Tensor,
-    labels: Labels,
-    replay: Replay,
-    rng: np.random.Generator,
-    log: Callable[[str], None],
-) -> Calibration:
-    """Refit the sigmoid on the training pairs (``emb``: the candidate's embedding of every row): the replay
-    positives with as many negatives, and the user's pairs repeated until they weigh as much."""
-    r = replay
-    neg_a, neg_b = random_negatives(rng, r.clean_rows, r.allowed_neg, max(len(r.pos_a) - len(r.fam_a), 1))
-    neg_a, neg_b = np.r_[neg_a, r.fam_a], np.r_[neg_b, r.fam_b]
-    if len(r.pos_a):
-        rep_d = torch.cat([EUCLIDEAN.pairs(emb, r.pos_a, r.pos_b), EUCLIDEAN.pairs(emb, neg_a, neg_b)]).numpy()
-    else:
-        rep_d = np.zeros(0)
-    rep_y = np.r_[np.ones(len(r.pos_a)), np.zeros(len(neg_a))]
-    tr = labels.train
-    y = labels.y[tr]
-    user_d = EUCLIDEAN.pairs(emb, labels.a[tr], labels.b[tr]).numpy()
-    med = [median(user_d[y == 1]), median(user_d[y == 0]), median(rep_d[rep_y == 1]), median(rep_d[rep_y == 0])]
-    log(
-        "median distances after training: the user's duplicates {:.2f}, non-duplicates {:.2f}; library copies "
-        "{:.2f}, other library photos {:.2f}".format(*med)
-    )
-    reps = max(1, round(len(rep_d) / max(len(user_d), 1)))
-    cal_d = np.r_[rep_d, np.tile(user_d, reps)]
-    cal_y = np.r_[rep_y, np.tile(y, reps)].astype(bool)
-    scale, offset = fit_calibration(cal_d, cal_y)
-    scale = float(min(max(scale, 1.0), 200.0))  # separable training pairs would send it to infinity
-    return Calibration(round(scale, 4), round(offset, 5))

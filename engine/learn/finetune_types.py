@@ -6,19 +6,24 @@ import enum
 from dataclasses import dataclass, field
 from typing import Any
 
+from engine.learn.guard import GuardVerdict
 from engine.model.weights import ModelSpec
 
-MIN_LABELS = 10
+MIN_LABELS = 10  # fewer usable labelled pairs: nothing is trained
+MIN_HELD_OUT = 20  # held-out pairs of each kind ("is" / "is not a duplicate") before a new version can be judged
 
 Pair = tuple[str, str, int]  # path_a, path_b, 1 = duplicate
 
 
 class Outcome(enum.Enum):
-    """How a fine-tuning run ended."""
+    """How a fine-tuning run ended. Every outcome but NEED_MORE and CANDIDATE saved a new version; only SAVED is one
+    the evidence says to use (callers make it active)."""
 
     NEED_MORE = "need-more-labels"  # too few usable labelled pairs; nothing trained
-    SAVED = "saved"  # the candidate was not worse and is now a saved version (not yet the active one)
-    NOT_BETTER = "not-better"  # the candidate was worse than the current model; nothing saved
+    SAVED = "saved"  # saved, and better on the held-out labels with no loss on the guard set: use it
+    NOT_BETTER = "not-better"  # saved, not to be used: not better than the current model on the held-out labels
+    TOO_FEW_HELD_OUT = "too-few-held-out"  # saved, not to be used: too few held-out labels to judge it
+    GUARD_FAILED = "guard-failed"  # saved, not to be used: it loses on the guard set (engine.learn.guard)
     CANDIDATE = "candidate"  # asked not to save: the candidate is in the result only
 
 
@@ -28,7 +33,8 @@ class FinetuneConfig:
     distill_steps: int = 300  # only for a fresh head: steps matching it to the starting model's distances
     min_steps: int = 300  # few labels still get enough optimiser steps (a step on cached features is cheap)
     seed: int = 0
-    holdout: float = 0.25  # fraction of the user's pairs kept for the current-vs-candidate comparison
+    folds: int = 5  # cross-validation: each labelled pair is held out once, from a candidate trained on the rest
+    min_held_out: int = MIN_HELD_OUT  # of each kind, to judge the candidate at all
     train_blocks: int = 0  # last MBConv blocks trained beside the head (0: head only, the measured best)
     margin: float | None = None  # contrastive m; None: the starting model's median distance between photos
     lr: float = 1e-3
@@ -75,11 +81,19 @@ class FinetuneResult:
     candidate: Scores | None = None
     replay_base_ap: float | None = None
     replay_candidate_ap: float | None = None
-    spec: ModelSpec | None = None  # the saved version (SAVED), or the unsaved candidate (CANDIDATE/NOT_BETTER)
+    spec: ModelSpec | None = None  # the saved version, or the unsaved candidate (CANDIDATE)
     seconds: float = 0.0
     details: dict[str, Any] = field(default_factory=dict)
     state_dict: dict[str, Any] | None = field(default=None, repr=False)  # the unsaved candidate's weights
+    reasons: tuple[str, ...] = ()  # why the candidate is not to be used, in plain words (empty: use it)
+    guard: GuardVerdict | None = None  # the candidate against the bundled model on the guard set
 
     @property
     def saved(self) -> bool:
+        """A new version was written (whether or not it is to be used)."""
+        return self.status not in (Outcome.NEED_MORE, Outcome.CANDIDATE)
+
+    @property
+    def use(self) -> bool:
+        """The evidence says to use the new version (or the caller forced it)."""
         return self.status is Outcome.SAVED
