@@ -1,10 +1,12 @@
 """Model › Improve the model… and Model › Model versions…: the fine-tuning progress dialog and the versions list.
 
 Fine-tuning runs on a :class:`~gui.workers.TaskRunner` (the one place that owns threads) with progress and
-cancel; the dialog shows the current model and the candidate on the held-out labels. A saved candidate becomes
-the active version; scans then use it through ``AppSettings.to_scan_settings`` (the active version's folder as
-``model_path``). The versions dialog switches between versions and back to the bundled model. What starts a run
-(the labels, the library, one run at a time) is :class:`gui.controllers.finetune.FinetuneController`.
+cancel; the dialog shows the current model and the candidate on the held-out labels and the guard set. A new
+version becomes the active one only when the evidence says so (engine.learn.finetune_judge); otherwise it is
+saved but not used, and the dialog says why. Scans use the active version through
+``AppSettings.to_scan_settings`` (its folder as ``model_path``). The versions dialog switches between versions
+and back to the bundled model. What starts a run (the labels, the library, one run at a time) is
+:class:`gui.controllers.finetune.FinetuneController`.
 """
 
 from __future__ import annotations
@@ -48,6 +50,7 @@ PHASES = {
     Phase.AUGMENTING: "Making copies of library photos",
     Phase.FEATURES: "Analysing images",
     Phase.NEW_HEAD: "Preparing a new projection head",
+    Phase.GUARD: "Reading Doppel’s guard photos",
     Phase.TRAINING: "Training",
     Phase.EVALUATING: "Comparing with the current model",
 }
@@ -62,23 +65,35 @@ def _num(x: float | None) -> str:
 
 
 def results_html(result: FinetuneResult) -> str:
-    """Current vs candidate on the held-out labels, as a small table."""
-    cur, cand = result.current, result.candidate
-    if cur is None or cand is None:
+    """Current vs candidate on the held-out labels, library copies and the guard set, as a small table."""
+    cur, cand, guard = result.current, result.candidate, result.guard
+    if guard is None:
         return ""
-    rows = [
-        ("Agreement with your held-out labels", _pct(cur.agreement), _pct(cand.agreement)),
-        ("Average precision on them", _num(cur.ap), _num(cand.ap)),
+    rows = []
+    if cur is not None and cand is not None:
+        rows += [
+            ("Agreement with your held-out labels", _pct(cur.agreement), _pct(cand.agreement)),
+            ("Average precision on them", _num(cur.ap), _num(cand.ap)),
+        ]
+    ref, new = guard.reference, guard.candidate
+    rows += [
         ("Finds copies of library photos (AP)", _num(result.replay_base_ap), _num(result.replay_candidate_ap)),
+        ("Guard photos: different photos joined*", str(ref.false_pairs), str(new.false_pairs)),
+        ("Guard photos: copies found*", f"{ref.copies_found} of {ref.copy_pairs}", f"{new.copies_found}"),
     ]
     body = "".join(
         f"<tr><td>{a}</td><td align='right'>{b}</td><td align='right'><b>{c}</b></td></tr>" for a, b, c in rows
     )
     learnt = result.details.get("rejected_families") or []
     note = f"<p>From your labels: {', '.join(learnt)} copies are not duplicates.</p>" if learnt else ""
+    held = (
+        f"Each of your {cur.pairs} labelled pairs was held out once, from a model trained on the others. "
+        if cur is not None
+        else ""
+    )
     return (
         f"<table cellspacing='6'><tr><th></th><th>Current</th><th>New</th></tr>{body}</table>"
-        f"<p>{cur.pairs} of your {result.labels} labelled pairs were held out for this comparison.</p>{note}"
+        f"<p>{held}*Against the bundled model, on photos Doppel ships and never trains on.</p>{note}"
     )
 
 
@@ -172,7 +187,7 @@ class ImproveDialog(QDialog):
 
         self.result = result
         self.details.setText(results_html(result))
-        if result.status is Outcome.SAVED:
+        if result.status is Outcome.SAVED and result.spec is not None:
             versions.use_version(result.spec.model_id)
             self.switch_back.show()
             self.show_status("Now using the improved model; scan again to apply it.", 15000)
@@ -181,9 +196,14 @@ class ImproveDialog(QDialog):
                 f"{time.monotonic() - self._started:.0f} s). Scan again to apply it; Model › Model versions… "
                 "switches back at any time."
             )
+        elif result.saved and result.spec is not None:  # saved, not used: say why, in the engine's words
+            text = (
+                f"{result.message} You keep using {versions.describe(self._previous)}; Model › Model versions… "
+                "can switch to the new version anyway."
+            )
         else:
             text = result.message
-        self._end(result.status.value, text, ran=result.current is not None)
+        self._end(result.status.value, text, ran=result.guard is not None)
 
     def _switch_back(self) -> None:
         versions.use_version(self._previous)
@@ -248,14 +268,16 @@ class ModelsDialog(QDialog):
             bundled = "unavailable"
         entries = [(None, f"Bundled model ({bundled})", "")]
         for v in versions.list_versions():
-            cand = v.summary.get("candidate", {})
+            cand, cur = v.summary.get("candidate") or {}, v.summary.get("current") or {}
             when = time.strftime("%Y-%m-%d %H:%M", time.localtime(v.created))
+            reasons = v.summary.get("reasons") or []
+            why = f" Not recommended when it was made: {'; '.join(reasons)}." if reasons else ""
             entries.append(
                 (
                     v.model_id,
                     f"{v.model_id} — {when}, {v.summary.get('labels', '?')} labels",
-                    f"Held-out agreement {_pct(v.summary.get('current', {}).get('agreement'))} → "
-                    f"{_pct(cand.get('agreement'))} when it was made.",
+                    f"Held-out agreement {_pct(cur.get('agreement'))} → {_pct(cand.get('agreement'))} when it was "
+                    f"made.{why}",
                 )
             )
         for model_id, text, tip in entries:

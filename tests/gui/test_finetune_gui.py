@@ -55,19 +55,21 @@ def test_few_labels_say_how_many_more(window, qtbot, tmp_path) -> None:
     dialog.close()
 
 
-def test_runs_on_a_worker_and_finishes(window, qtbot, tmp_path) -> None:
-    _label_pairs(window.labels, tmp_path, 10)
+def test_runs_on_a_worker_and_a_version_without_evidence_is_saved_but_not_used(window, qtbot, tmp_path) -> None:
+    _label_pairs(window.labels, tmp_path, 10)  # 4 "is", 6 "not a duplicate": too few to judge a new version
     dialog = window.finetune.improve(TINY)
     assert dialog.task is not None and window.runner.busy  # off the GUI thread
     with qtbot.waitSignal(dialog.finished_run, timeout=120000) as sig:
         pass
-    assert sig.args[0] in ("saved", "not-better"), dialog.status.text()
-    assert "Current" in dialog.details.text() and dialog.close_button.isEnabled()
-    if sig.args[0] == "saved":  # the new version is in use, and scans get its folder
-        assert versions.active_version_id() == dialog.result.spec.model_id
-        assert window.settings.to_scan_settings().model_path == dialog.result.spec.folder
-        dialog.switch_back.click()
-        assert versions.active_model_path() is None
+    assert sig.args[0] in ("too-few-held-out", "guard-failed"), dialog.status.text()
+    text = dialog.status.text()
+    assert text.startswith(f"Saved as version {dialog.result.spec.model_id} but not used: ")
+    assert "label 16 more “Is a duplicate” and 14 more “Not a duplicate” pairs" in text
+    assert "You keep using the bundled model" in text and not dialog.switch_back.isVisible()
+    assert "Guard photos" in dialog.details.text() and dialog.close_button.isEnabled()
+    assert dialog.bar.isVisible() and dialog.bar.value() == dialog.bar.maximum()  # it ran to the end
+    assert [v.model_id for v in versions.list_versions()] == [dialog.result.spec.model_id]
+    assert versions.active_model_path() is None and window.settings.to_scan_settings().model_path is None
     dialog.close()
 
 
@@ -172,7 +174,7 @@ def test_enter_after_a_saved_run_closes_and_keeps_the_new_version(qtbot) -> None
 
     def saved_run(pairs, library, config, progress: Progress):
         progress.report("training", 1, 1)
-        return SimpleNamespace(status=Outcome.SAVED, message="", spec=saved, current=None, candidate=None)
+        return SimpleNamespace(status=Outcome.SAVED, message="", spec=saved, current=None, candidate=None, guard=None)
 
     runner = TaskRunner(1)
     dialog = _controller(runner, LabelStore(), saved_run).improve(TINY)
