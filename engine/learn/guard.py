@@ -214,9 +214,10 @@ def calibration_at(bundled: Calibration, distance: float, threshold: float) -> C
     logit = math.log(threshold / (1 - threshold))
     scale = bundled.scale
     offset = distance + logit / scale
-    if offset > 2.0:  # model.json allows offsets up to 2 (the largest distance of unit vectors)
-        scale, offset = logit / max(2.0 - distance, 1e-3), 2.0
-    return Calibration(scale, max(offset, 0.0))
+    if not 0.0 <= offset <= 2.0:  # model.json allows offsets from 0 to 2 (the distances of unit vectors)
+        offset = min(max(offset, 0.0), 2.0)  # on the side of ``distance`` that logit's sign asks for
+        scale = logit / (offset - distance) if abs(offset - distance) > 1e-6 else scale
+    return Calibration(scale, offset)
 
 
 def joined_for_recall(dist: np.ndarray, same: np.ndarray, copies: int) -> int:

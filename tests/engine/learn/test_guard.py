@@ -117,8 +117,10 @@ def test_calibration_puts_the_bundled_threshold_at_the_chosen_distance() -> None
     bundled = Calibration(17.5, 0.51)
     cal = guard.calibration_at(bundled, 0.3, 0.89)
     assert cal.scale == bundled.scale and cal.score(0.3) == pytest.approx(0.89)
-    far = guard.calibration_at(bundled, 1.95, 0.89)  # model.json allows offsets up to 2
-    assert far.offset == 2.0 and far.score(1.95) == pytest.approx(0.89)
+    far = guard.calibration_at(bundled, 1.95, 0.89)  # model.json allows offsets from 0 to 2
+    assert far.offset == 2.0 and far.scale > 0 and far.score(1.95) == pytest.approx(0.89)
+    low = guard.calibration_at(bundled, 0.01, 0.3)  # a threshold below 0.5 sits past the offset
+    assert low.offset == 0.0 and low.scale > 0 and low.score(0.01) == pytest.approx(0.3)
 
 
 def test_precision_target_comes_from_the_bundled_model_json() -> None:
