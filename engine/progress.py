@@ -18,6 +18,7 @@ class Phase(enum.StrEnum):
     HASH = "hash"
     EMBED = "embed"
     SEARCH = "search"
+    VERIFY = "verify"  # geometric check of the pairs just under the threshold (engine.verify)
     GROUP = "group"
     # file actions
     TRASH = "trash"

@@ -19,6 +19,7 @@ PHASE_NAMES = {
     Phase.HASH: QT_TRANSLATE_NOOP("ProgressPanel", "Comparing bytes"),
     Phase.EMBED: QT_TRANSLATE_NOOP("ProgressPanel", "Analysing images"),
     Phase.SEARCH: QT_TRANSLATE_NOOP("ProgressPanel", "Finding similar pairs"),
+    Phase.VERIFY: QT_TRANSLATE_NOOP("ProgressPanel", "Checking close pairs"),
     Phase.GROUP: QT_TRANSLATE_NOOP("ProgressPanel", "Grouping"),
     Phase.TRASH: QT_TRANSLATE_NOOP("ProgressPanel", "Moving to the trash"),
     Phase.MOVE: QT_TRANSLATE_NOOP("ProgressPanel", "Moving files"),
