@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from engine import discovery, grouping, hashing, index, keeper
+from engine import discovery, grouping, hashing, index, keeper, verify
 from engine.cache import Cache
 from engine.embedding import embed_all, exact_infos, without_lost_copies
 from engine.labels import LabelMatches, LabelStore
@@ -86,7 +86,7 @@ def scan(
         threshold, sure = _levels(settings, None if settings.exact_only else spec)
         min_score = min(settings.min_score if settings.min_score is not None else threshold, threshold)
         by_path = {e.path: e for e in unique}
-        rep_pairs = _candidate_pairs(vectors, by_path, spec, settings, min_score, cache, progress)
+        rep_pairs = _candidate_pairs(vectors, by_path, spec, settings, (min_score, threshold), cache, progress)
         t = lap("search", t)
     finally:
         cache.close()
@@ -180,30 +180,44 @@ def _candidate_pairs(
     by_path: dict[str, FileEntry],
     spec: ModelSpec | None,
     settings: ScanSettings,
-    min_score: float,
+    levels: tuple[float, float],
     cache: Cache,
     progress: Progress,
 ) -> list[PairScore]:
-    """Top-k neighbour pairs scoring at least min_score; an unchanged library reuses the cached search."""
+    """Top-k neighbour pairs scoring at least min_score (``levels``: min_score, threshold), scored against their
+    neighbourhood and, just under the threshold, checked by geometry, as the model says; an unchanged library
+    reuses the cached search and verdicts."""
+    min_score, threshold = levels
     if not vectors or spec is None:
         return []
     paths = list(vectors)
     max_dist = spec.calibration.distance_for(min_score)
-    key = search_key(spec.model_id, settings.neighbours, max_dist, [by_path[p] for p in paths])
+    if spec.verification is not None:  # pairs down to the verification band are checked, then may be lifted
+        max_dist = max(max_dist, spec.calibration.distance_for(min(spec.verification.low, threshold)))
+    k = settings.neighbours
+    nb = spec.neighbourhood
+    if nb is not None:  # the density needs each image's k-th neighbour even when it scores below min_score
+        max_dist = max(max_dist, nb.search_distance())
+        k = max(k, nb.k)
+    key = search_key(spec.model_id, k, max_dist, [by_path[p] for p in paths])
     hit = cache.get_search(key)
     if hit is not None:
         i, j, dist = hit
     else:
         mat = np.stack([vectors[p] for p in paths]).astype(np.float32, copy=False)
-        i, j, dist = index.nearest_pairs(mat, settings.neighbours, max_dist, progress)
+        i, j, dist = index.nearest_pairs(mat, k, max_dist, progress)
         cache.put_search(key, i, j, dist)
+    if nb is not None:
+        dist = nb.apply(len(paths), i, j, dist)
     cal = spec.calibration
-    pairs = []
-    for a, b, d in zip(i.tolist(), j.tolist(), dist.tolist()):
-        score = cal.score(d)
-        if score >= min_score:
-            pairs.append(PairScore(paths[a], paths[b], round(score, 6)))
-    return pairs
+    score = np.array([cal.score(d) for d in dist.tolist()], dtype=np.float64)
+    if spec.verification is not None:
+        score = verify.lift_verified(paths, i, j, score, spec.verification, threshold, (cache, key), progress)
+    keep = score >= min_score
+    return [
+        PairScore(paths[a], paths[b], round(float(s), 6))
+        for a, b, s in zip(i[keep].tolist(), j[keep].tolist(), score[keep].tolist())
+    ]
 
 
 def _member(e: FileEntry, info: ImageInfo | None, exact_of: str | None) -> Member:

@@ -20,8 +20,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
 from engine.imaging import INPUT_MODES
+from engine.neighbourhood import Neighbourhood
 from engine.paths import resources_dir
 from engine.userfiles import NotRegularFileError, open_regular
+from engine.verify import VerifyParams
 
 if TYPE_CHECKING:
     from engine.model.network import SiameseBranch
@@ -71,6 +73,8 @@ class ModelSpec:
     calibration: Calibration = field(default_factory=lambda: Calibration(12.0, 0.6))
     threshold: float = 0.5
     sure_threshold: float | None = None  # auto-mark's sure level; None: engine.settings.sure_threshold_for decides
+    neighbourhood: Neighbourhood | None = None  # score pairs against the library's density (engine.neighbourhood)
+    verification: VerifyParams | None = None  # geometric check of pairs just under the threshold (engine.verify)
     folder: str = ""  # where it was loaded from (not saved)
     extra: dict[str, Any] = field(default_factory=dict)  # training details for the model card and the GUI
 
@@ -125,10 +129,20 @@ _FIELDS: dict[str, tuple[Callable[[Any], bool], str]] = {
     "threshold": (lambda v: _number(v) and 0 < v < 1, "a number between 0 and 1 (both excluded)"),
     "sure_threshold": (lambda v: v is None or (_number(v) and 0 < v <= 1), "null or a number above 0, up to 1"),
     "calibration": (lambda v: isinstance(v, dict), 'an object {"scale": ..., "offset": ...}'),
+    "neighbourhood": (lambda v: _valid(Neighbourhood.from_json, v), 'null or {"k": 1-64, "beta": 0-4, "s0": -1..1}'),
+    "verification": (lambda v: _valid(VerifyParams.from_json, v), 'null or {"low": 0-1, "min_inliers": ...}'),
     "calibration.scale": (lambda v: _number(v) and v > 0, "a number above 0"),
     "calibration.offset": (lambda v: _number(v) and 0 <= v <= 2, "a distance from 0 to 2"),
 }
 """Each field of model.json: the test its value must pass, and what to tell the user it must be."""
+
+
+def _valid(parse: Callable[[Any], object], v: object) -> bool:
+    try:
+        parse(v)
+    except ValueError:
+        return False
+    return True
 
 
 def _checked(raw: object, spec_file: Path) -> dict[str, Any]:
@@ -172,6 +186,8 @@ def load_spec(location: str | Path | None = None) -> ModelSpec:
     cal = raw.pop("calibration")
     raw.pop("folder", None)  # where it was loaded from is not the file's to say
     known = {k: raw.pop(k) for k in list(raw) if k in ModelSpec.__dataclass_fields__ and k != "extra"}
+    known["neighbourhood"] = Neighbourhood.from_json(known.get("neighbourhood"))
+    known["verification"] = VerifyParams.from_json(known.get("verification"))
     spec = ModelSpec(calibration=Calibration(float(cal["scale"]), float(cal["offset"])), **known, folder=str(folder))
     return replace(spec, extra={**spec.extra, **raw})
 
