@@ -22,7 +22,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.bench_model import ensure_bench, evaluate  # noqa: E402
+from bench.bench_model import evaluate  # noqa: E402
+from bench.benches import ensure_bench  # noqa: E402
 from bench.common import DATA, WORK, image_files, table, write_section  # noqa: E402
 
 SECTION = "INT8 quantisation (issue 13)"
@@ -83,12 +84,13 @@ def main() -> None:
     runs = WORK / "runs"
     runs.mkdir(parents=True, exist_ok=True)
     for name in args.benches.split(","):
-        images, groups, manifest, root = ensure_bench(name)
+        b = ensure_bench(name)
+        images = b.images
         found = {}
         for label, emb in (("f32", f32), ("int8", int8)):
             pairs = runs / f"int8-{name}-{label}.csv"
             speed = scan_pairs(emb, images, pairs)
-            ev = evaluate(groups, pairs, spec.threshold, manifest, root, pairs.with_suffix(".json"), f"{name}-{label}")
+            ev = evaluate(b, pairs, spec.threshold, pairs.with_suffix(f".{label}.json"))
             found[label] = ev
             rows.append(
                 [name, label, len(image_files(images))]

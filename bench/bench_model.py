@@ -1,12 +1,19 @@
-"""Issue 3's benchmark: the bundled Siamese model against pHash and raw EfficientNet-Lite0 features.
+"""The bundled Siamese model against the previous model, pHash and raw EfficientNet-Lite0 features.
 
-    python bench/bench_model.py [--model DIR] [--benches dev-seed1,dev-seed2,wallpapers] [--write]
+    python bench/bench_model.py [--model DIR] [--benches lookalike,hard-seed2,dev-seed1,wallpapers]
+                                [--methods trained,plain,v1,raw,phash] [--write]
 
-Builds the dev benches with /work/shared/bench/make_bench.py into bench/_work (reused when present), scans
-each with the engine (no cache, cold: decoding included) for the trained model and the raw backbone, hashes
-each file with imagehash pHash, scores every pair list with /work/shared/bench/evaluate.py and prints one
-table. ``--write`` appends it to bench/RESULTS.md (section "Bundled model") and to the model card.
-Not a test: it takes minutes and needs the shared data.
+Benches (bench/benches.py): the look-alike bench (held-out train-extra photos: different pictures of the same
+beds, floors and scenes, plus copies), hard edits on dev/ (crops 30-60%, phone crops, screenshots, watermarks,
+composites), the dev bench and the wallpapers' natural groups. Each method scans each bench with the engine (no
+cache, cold: decoding included) or hashes it, and the shared evaluate.py scores the pair list.
+
+Methods: ``trained`` = the model in --model at its default threshold, as the app runs it; ``plain`` = the same
+weights without the neighbourhood normalisation (the model.json without its ``neighbourhood`` entry); ``v1`` =
+the first bundled model (doppel-lite0-contrastive-2cbd2927b0d5, read from git history) at its threshold 0.89;
+``raw`` = ImageNet Lite0 pooled features at 224 px at their own best-F1 cut (an oracle, generous to the
+baseline); ``phash`` = imagehash pHash, duplicate when Hamming <= 10.
+``--write`` appends the table to bench/RESULTS.md. Not a test: it takes many minutes and needs the shared data.
 """
 
 from __future__ import annotations
@@ -16,6 +23,7 @@ import csv
 import json
 import os
 import platform
+import shutil
 import subprocess
 import sys
 import time
@@ -30,41 +38,12 @@ quiet_openmp()  # before numpy, torch and faiss load
 
 import numpy as np  # noqa: E402
 
-SHARED = Path(os.environ.get("DOPPEL_SHARED", "/work/shared"))
-WORK = ROOT / "bench" / "_work"
+from bench.benches import SHARED, WORK, Bench, ensure_bench  # noqa: E402
+
 PHASH_MAX = 10  # Hamming distance counted as a duplicate
 PHASH_LIST = 32  # pairs listed up to this distance, so AP sees (nearly) the whole ranking
-
-
-def ensure_bench(name: str) -> tuple[Path, Path, Path, Path]:
-    """(images root, groups.json, manifest, evaluate --root) for a bench name."""
-    if name == "wallpapers":
-        root = SHARED / "data" / "wallpapers"
-        manifest = WORK / "wallpapers-manifest.csv"  # the wallpapers' manifest has no transform column
-        manifest.parent.mkdir(parents=True, exist_ok=True)
-        manifest.write_text("path,transform\n")
-        return root, root / "groups.json", manifest, root
-    seed = int(name.rsplit("seed", 1)[1])
-    out = WORK / name
-    if not (out / "groups.json").exists():
-        subprocess.run(
-            [
-                sys.executable,
-                str(SHARED / "bench" / "make_bench.py"),
-                "--originals",
-                str(SHARED / "data/dev/originals"),
-                "--distractors",
-                str(SHARED / "data/dev/distractors"),
-                "--out",
-                str(out),
-                "--seed",
-                str(seed),
-                "--per-original",
-                "3",
-            ],
-            check=True,
-        )
-    return out / "images", out / "groups.json", out / "manifest.csv", out
+V1_COMMIT = "98e58d5"  # the last commit that bundled doppel-lite0-contrastive-2cbd2927b0d5
+IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp", ".gif", ".heic", ".bmp", ".tif", ".tiff")
 
 
 def raw_backbone_dir() -> Path:
@@ -85,14 +64,42 @@ def raw_backbone_dir() -> Path:
     return folder
 
 
-def scan_pairs(model_dir: Path, images: Path, out_csv: Path) -> tuple[float, dict]:
-    """Pairs CSV from an engine scan; returns (images/s of the embedding stage, the model's spec extras)."""
+def v1_dir() -> Path:
+    """The first bundled model, from git history (its weights never change, so once is enough)."""
+    folder = WORK / "v1-model"
+    if not (folder / "model.json").exists():
+        folder.mkdir(parents=True, exist_ok=True)
+        for name in ("model.json", "weights.pt"):
+            blob = subprocess.run(
+                ["git", "show", f"{V1_COMMIT}:resources/model/{name}"], cwd=ROOT, check=True, capture_output=True
+            ).stdout
+            (folder / name).write_bytes(blob)
+    return folder
+
+
+def plain_dir(model: Path) -> Path:
+    """``model`` without its neighbourhood normalisation: same weights, same calibration and threshold."""
+    folder = WORK / "plain-model"
+    folder.mkdir(parents=True, exist_ok=True)
+    spec = json.loads((model / "model.json").read_text())
+    spec.pop("neighbourhood", None)
+    (folder / "model.json").write_text(json.dumps(spec, indent=2))
+    weights = folder / spec["weights"]
+    if not weights.exists() or weights.stat().st_size != (model / spec["weights"]).stat().st_size:
+        shutil.copyfile(model / spec["weights"], weights)
+    return folder
+
+
+def scan_pairs(model_dir: Path, images: Path, out_csv: Path) -> tuple[float, float]:
+    """Pairs CSV from an engine scan; returns (images/s of the embedding stage, the model's threshold)."""
     from engine.model.weights import load_spec
     from engine.scan import scan
     from engine.settings import ScanSettings
 
     spec = load_spec(model_dir)
-    settings = ScanSettings(roots=(str(images),), use_cache=False, min_score=0.05, model_path=str(model_dir))
+    settings = ScanSettings(
+        roots=(str(images),), use_cache=False, use_labels=False, min_score=0.05, model_path=str(model_dir)
+    )
     result = scan(settings, spec=spec)
     with open(out_csv, "w", newline="") as f:
         w = csv.writer(f)
@@ -100,19 +107,14 @@ def scan_pairs(model_dir: Path, images: Path, out_csv: Path) -> tuple[float, dic
         for p in result.pairs:
             w.writerow([p.a, p.b, f"{p.score:.6f}"])
     secs = result.stats["timings"]["embed"]
-    return result.stats["decoded"] / max(secs, 1e-9), {"threshold": spec.threshold}
+    return result.stats["decoded"] / max(secs, 1e-9), spec.threshold
 
 
 def phash_pairs(images: Path, out_csv: Path) -> float:
     import imagehash
     from PIL import Image, ImageOps
 
-    files = sorted(
-        p
-        for p in images.rglob("*")
-        if p.is_file()
-        and p.suffix.lower() in (".jpg", ".jpeg", ".png", ".webp", ".gif", ".heic", ".bmp", ".tif", ".tiff")
-    )
+    files = sorted(p for p in images.rglob("*") if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES)
     t0 = time.perf_counter()
     hashes, kept = [], []
     for p in files:
@@ -136,56 +138,11 @@ def phash_pairs(images: Path, out_csv: Path) -> float:
     return rate
 
 
-def layout_check(model_dir: Path, images: Path, n: int = 600) -> tuple[float, float]:
-    """Embedding images/s on the first ``n`` bench files with the Embedder as is and with channels_last weights.
-
-    A proposed inference change (not in the engine yet): oneDNN runs depthwise convolutions 2-4x faster in
-    channels_last on this CPU.
-    """
-    import torch
-
-    from engine.model.inference import Embedder
-    from engine.model.weights import load_spec
-    from engine.results import FileEntry
-
-    files = sorted(p for p in images.iterdir() if p.is_file())[:n]
-    entries = [FileEntry(str(p), p.stat().st_size, p.stat().st_mtime_ns) for p in files]
-    rates = []
-    for cl in (False, True):
-        emb = Embedder(load_spec(model_dir), device="cpu")
-        if cl:
-            emb.net = emb.net.to(memory_format=torch.channels_last)
-            plain = emb.preprocess
-            emb.preprocess = lambda ims, plain=plain: plain(ims).contiguous(memory_format=torch.channels_last)
-        emb.embed_images([np.zeros((emb.spec.input_size,) * 2 + (3,), np.uint8)] * 4)  # warm-up
-        t0 = time.perf_counter()
-        done = sum(len(ok) for ok, _ in emb.embed_files(entries))
-        rates.append(done / (time.perf_counter() - t0))
-    return rates[0], rates[1]
-
-
-def evaluate(
-    groups: Path, pairs: Path, threshold: float, manifest: Path, root: Path, out_json: Path, name: str
-) -> dict:
-    cmd = [
-        sys.executable,
-        str(SHARED / "bench" / "evaluate.py"),
-        "--groups",
-        str(groups),
-        "--pairs",
-        str(pairs),
-        "--threshold",
-        f"{threshold:.6f}",
-        "--manifest",
-        str(manifest),
-        "--root",
-        str(root),
-        "--json",
-        str(out_json),
-        "--name",
-        name,
-    ]
-    if "wallpapers" in name:
+def evaluate(b: Bench, pairs: Path, threshold: float, out_json: Path) -> dict:
+    cmd = [sys.executable, str(SHARED / "bench" / "evaluate.py"), "--groups", str(b.groups), "--pairs", str(pairs)]
+    cmd += ["--threshold", f"{threshold:.6f}", "--manifest", str(b.manifest), "--root", str(b.root)]
+    cmd += ["--json", str(out_json), "--name", out_json.stem]
+    if b.name == "wallpapers":
         cmd.append("--allow-unknown")  # groups.json lists only the grouped files; singletons are extra
     subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
     return json.loads(out_json.read_text())
@@ -193,13 +150,13 @@ def evaluate(
 
 def fmt_table(rows: list[dict]) -> str:
     fams = sorted({f for r in rows for f in r["families"]})
-    head = "| bench | method | thr | AP | P | R | F1 | best F1 | min family R | img/s |"
-    lines = [head, "|" + "---|" * 10]
+    head = "| bench | method | thr | AP | P | R | F1 | best F1 | false pairs | min family R | img/s |"
+    lines = [head, "|" + "---|" * 11]
     for r in rows:
         fr = [v for k, v in r["families"].items() if k != "other-pairs"]
         lines.append(
             f"| {r['bench']} | {r['method']} | {r['threshold']:.3f} | {r['ap']:.4f} | {r['precision']:.4f} | "
-            f"{r['recall']:.4f} | {r['f1']:.4f} | {r['best_f1']:.4f} | "
+            f"{r['recall']:.4f} | {r['f1']:.4f} | {r['best_f1']:.4f} | {r['fp']} | "
             f"{min(fr) if fr else float('nan'):.3f} | {r['rate']:.1f} |"
         )
     lines += [
@@ -210,73 +167,65 @@ def fmt_table(rows: list[dict]) -> str:
         "|" + "---|" * (len(fams) + 2),
     ]
     for r in rows:
-        lines.append(
-            f"| {r['bench']} | {r['method']} | "
-            + " | ".join(f"{r['families'][f]:.2f}" if f in r["families"] else "-" for f in fams)
-            + " |"
-        )
+        cells = [f"{r['families'][f]:.2f}" if f in r["families"] else "-" for f in fams]
+        lines.append(f"| {r['bench']} | {r['method']} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
+
+
+def run_method(method: str, model: Path, b: Bench, out: Path) -> dict:
+    pairs = out / f"{b.name}-{method}.csv"
+    if method == "phash":
+        rate, thr = phash_pairs(b.images, pairs), 1 - PHASH_MAX / 64
+    else:
+        folder = {"trained": model, "plain": plain_dir(model), "v1": v1_dir(), "raw": raw_backbone_dir()}[method]
+        rate, thr = scan_pairs(folder, b.images, pairs)
+    res = evaluate(b, pairs, thr, out / f"{b.name}-{method}.json")
+    if method == "raw" and res["best_f1_threshold"] is not None:
+        thr = res["best_f1_threshold"]  # an oracle cut: raw features have no calibrated threshold
+        res = evaluate(b, pairs, thr, out / f"{b.name}-{method}.json")
+    return {
+        "bench": b.name,
+        "method": method,
+        "threshold": thr,
+        "rate": rate,
+        "fp": res["fp"],
+        **{k: res[k] for k in ("ap", "precision", "recall", "f1", "best_f1", "best_f1_threshold")},
+        "families": {k: v["recall"] for k, v in res["recall_by_family"].items()},
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--model", default=str(ROOT / "resources" / "model"), help="trained model folder")
-    ap.add_argument("--benches", default="dev-seed1,dev-seed2,wallpapers")
-    ap.add_argument("--methods", default="trained,raw,phash")
-    ap.add_argument("--layout-check", action="store_true", help="also time channels_last inference")
-    ap.add_argument("--write", action="store_true", help="append the table to bench/RESULTS.md and the card")
+    ap.add_argument("--benches", default="lookalike,hard-seed2,dev-seed1,wallpapers")
+    ap.add_argument("--methods", default="trained,plain,v1,raw,phash")
+    ap.add_argument("--write", action="store_true", help="append the table to bench/RESULTS.md")
     a = ap.parse_args(argv)
     out = WORK / "model-bench"
     out.mkdir(parents=True, exist_ok=True)
+    model = Path(a.model)
+    has_norm = "neighbourhood" in json.loads((model / "model.json").read_text())
     rows = []
-    for bench in a.benches.split(","):
-        images, groups, manifest, root = ensure_bench(bench)
+    for name in a.benches.split(","):
+        b = ensure_bench(name)
         for method in a.methods.split(","):
-            pairs = out / f"{bench}-{method}.csv"
-            if method == "phash":
-                rate, thr = phash_pairs(images, pairs), 1 - PHASH_MAX / 64
-            else:
-                folder = Path(a.model) if method == "trained" else raw_backbone_dir()
-                rate, extra = scan_pairs(folder, images, pairs)
-                thr = extra["threshold"]
-            res = evaluate(groups, pairs, thr, manifest, root, out / f"{bench}-{method}.json", f"{bench}-{method}")
-            if method == "raw" and res["best_f1_threshold"] is not None:
-                # no calibrated threshold exists for raw features: report it at its own best-F1 cut (an oracle
-                # threshold, generous to the baseline)
-                thr = res["best_f1_threshold"]
-                res = evaluate(groups, pairs, thr, manifest, root, out / f"{bench}-{method}.json", f"{bench}-{method}")
-            row = {
-                "bench": bench,
-                "method": method,
-                "threshold": thr,
-                "rate": rate,
-                **{k: res[k] for k in ("ap", "precision", "recall", "f1", "best_f1", "best_f1_threshold")},
-                "families": {k: v["recall"] for k, v in res["recall_by_family"].items()},
-            }
+            if method == "plain" and not has_norm:
+                continue
+            row = run_method(method, model, b, out)
             rows.append(row)
             print(
-                f"{bench:11s} {method:8s} AP {row['ap']:.4f} P {row['precision']:.4f} R {row['recall']:.4f} "
-                f"F1 {row['f1']:.4f} bestF1 {row['best_f1']:.4f}@{row['best_f1_threshold']} {rate:.1f} img/s",
+                f"{name:11s} {method:8s} AP {row['ap']:.4f} P {row['precision']:.4f} R {row['recall']:.4f} "
+                f"F1 {row['f1']:.4f} bestF1 {row['best_f1']:.4f}@{row['best_f1_threshold']} fp {row['fp']} "
+                f"{row['rate']:.1f} img/s",
                 flush=True,
             )
     table = fmt_table(rows)
-    if a.layout_check and "trained" in a.methods:
-        images = ensure_bench(a.benches.split(",")[0])[0]
-        plain, cl = layout_check(Path(a.model), images)
-        table += (
-            f"\n\nEmbedding throughput of the trained model on 600 files of {a.benches.split(',')[0]} "
-            f"(decode included, separate run): {plain:.1f} images/s as the engine runs it now; "
-            f"{cl:.1f} images/s with channels_last weights and inputs (proposed inference.py change)."
-        )
     cpu = platform.processor() or platform.machine()
+    cmd = "python bench/bench_model.py " + " ".join(argv if argv is not None else sys.argv[1:])
+    model_id = json.loads((model / "model.json").read_text())["model_id"]
     header = (
         f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {os.cpu_count()} CPU cores ({cpu}), "
-        f"shared with other jobs; command: `python bench/bench_model.py --model {a.model}`\n"
-        f"Methods: trained = the model in --model at its default threshold; raw = ImageNet EfficientNet-Lite0 "
-        f"pooled features at 224 px, cosine, P/R/F1 at its own best-F1 threshold (an oracle cut); "
-        f"AP of the engine-based methods counts only pairs the engine's top-16 neighbour search lists; "
-        f"phash = imagehash pHash, Hamming <= {PHASH_MAX}. img/s = cold embedding (or hashing) throughput, "
-        f"decoding included."
+        f"shared with other jobs; command: `{cmd.strip()}`; model `{model_id}`"
     )
     print()
     print(header)
@@ -286,7 +235,7 @@ def main(argv: list[str] | None = None) -> int:
     (out / "rows.json").write_text(json.dumps(rows, indent=1))
     if a.write:
         with open(ROOT / "bench" / "RESULTS.md", "a", encoding="utf-8") as f:
-            f.write("\n## Bundled model\n\n" + header + "\n\n" + table + "\n")
+            f.write("\n## Bundled model v2 (issue 9)\n\n" + header + "\n\n" + table + "\n")
     return 0
 
 

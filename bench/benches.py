@@ -7,6 +7,9 @@
                            copies each (half dev edits, half hard edits), the other 500 photos as distractors;
                            clothing photos share beds, floors and doors, so most negative pairs look alike
     wallpapers             the Debian wallpapers' natural groups (resizes, aspect crops, re-encodes)
+    calib                  NOT a bench: the held-out calibration split of the training sources (splits.py "calib",
+                           with halves of photos as look-alike negatives) as files, each instance with two training-
+                           style copies; the model's scoring parameters (neighbourhood, verification) are chosen here
 
 Each returns a :class:`Bench`: the images root, groups.json, manifest.csv and the evaluator's --root.
 """
@@ -98,7 +101,44 @@ def _wallpapers() -> Bench:
     return Bench("wallpapers", root, root / "groups.json", manifest, root)
 
 
+def _calib(seed: int = 5) -> Bench:
+    """The calibration split as a folder of files: clean instances (halves cut out) and two copies each."""
+    import csv
+    import json
+
+    from engine.learn.augment import random_view
+    from engine.learn.instances import load_instance, make_instances
+    from engine.learn.splits import part
+
+    out = WORK / "calib"
+    if not (out / "groups.json").exists():
+        images = out / "images"
+        images.mkdir(parents=True, exist_ok=True)
+        groups: dict[str, list[str]] = {}
+        rows = []
+        for n, inst in enumerate(make_instances(part(DATA, "calib"), 0.2, 0)):
+            im = load_instance(inst)
+            g = f"i{n:04d}"
+            for v in range(3):
+                rel = f"images/{g}-{v}.jpg"
+                if v == 0:
+                    view, fams = im, ["original"]
+                else:
+                    view, fams = random_view(im, random.Random(f"{seed}:{n}:{v}"))
+                view.convert("RGB").save(out / rel, "JPEG", quality=90)
+                groups.setdefault(g, []).append(rel)
+                rows.append({"path": rel, "transform": "+".join(fams) if v else "original"})
+        (out / "groups.json").write_text(json.dumps(groups))
+        with open(out / "manifest.csv", "w", newline="") as f:
+            w = csv.DictWriter(f, fieldnames=["path", "transform"])
+            w.writeheader()
+            w.writerows(rows)
+    return Bench("calib", out / "images", out / "groups.json", out / "manifest.csv", out)
+
+
 def ensure_bench(name: str) -> Bench:
+    if name == "calib":
+        return _calib()
     if name == "wallpapers":
         return _wallpapers()
     if name == "lookalike":

@@ -80,7 +80,7 @@ def test_copies_score_above_and_unrelated_photos_below_the_threshold(spec, embed
         p = tmp_path / (name if "." in name else name + ".jpg")
         save(p)
         paths.append(p)
-    images = [load_for_model(str(p), size)[0] for p in [photo, *paths, *unrelated]]
+    images = [load_for_model(str(p), size, spec.input_mode)[0] for p in [photo, *paths, *unrelated]]
     vec = embedder.embed_images(images)
     original, copy_vecs, others = vec[0], vec[1 : 1 + len(paths)], vec[1 + len(paths) :]
     for name, v in zip(copies, copy_vecs):
