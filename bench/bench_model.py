@@ -8,8 +8,9 @@ beds, floors and scenes, plus copies), hard edits on dev/ (crops 30-60%, phone c
 composites), the dev bench and the wallpapers' natural groups. Each method scans each bench with the engine (no
 cache, cold: decoding included) or hashes it, and the shared evaluate.py scores the pair list.
 
-Methods: ``trained`` = the model in --model at its default threshold, as the app runs it; ``plain`` = the same
-weights without the neighbourhood normalisation (the model.json without its ``neighbourhood`` entry); ``v1`` =
+Methods: ``trained`` = the model in --model at its default threshold, as the app runs it; ``network`` = the same
+without the geometric verification (the network's scores alone); ``plain`` = without the neighbourhood
+normalisation (when the model has one); ``v1`` =
 the first bundled model (doppel-lite0-contrastive-2cbd2927b0d5, read from git history) at its threshold 0.89;
 ``raw`` = ImageNet Lite0 pooled features at 224 px at their own best-F1 cut (an oracle, generous to the
 baseline); ``phash`` = imagehash pHash, duplicate when Hamming <= 10.
@@ -77,12 +78,13 @@ def v1_dir() -> Path:
     return folder
 
 
-def plain_dir(model: Path) -> Path:
-    """``model`` without its neighbourhood normalisation: same weights, same calibration and threshold."""
-    folder = WORK / "plain-model"
+def without(model: Path, key: str) -> Path:
+    """``model`` without one scoring stage (``neighbourhood`` or ``verification``): same weights, calibration and
+    threshold."""
+    folder = WORK / f"{model.name}-without-{key}"
     folder.mkdir(parents=True, exist_ok=True)
     spec = json.loads((model / "model.json").read_text())
-    spec.pop("neighbourhood", None)
+    spec.pop(key, None)
     (folder / "model.json").write_text(json.dumps(spec, indent=2))
     weights = folder / spec["weights"]
     if not weights.exists() or weights.stat().st_size != (model / spec["weights"]).stat().st_size:
@@ -177,7 +179,14 @@ def run_method(method: str, model: Path, b: Bench, out: Path) -> dict:
     if method == "phash":
         rate, thr = phash_pairs(b.images, pairs), 1 - PHASH_MAX / 64
     else:
-        folder = {"trained": model, "plain": plain_dir(model), "v1": v1_dir(), "raw": raw_backbone_dir()}[method]
+        folders = {
+            "trained": lambda: model,
+            "plain": lambda: without(model, "neighbourhood"),
+            "v1": v1_dir,
+            "raw": raw_backbone_dir,
+            "network": lambda: without(model, "verification"),
+        }
+        folder = folders[method]()
         rate, thr = scan_pairs(folder, b.images, pairs)
     res = evaluate(b, pairs, thr, out / f"{b.name}-{method}.json")
     if method == "raw" and res["best_f1_threshold"] is not None:
@@ -198,18 +207,20 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--model", default=str(ROOT / "resources" / "model"), help="trained model folder")
     ap.add_argument("--benches", default="lookalike,hard-seed2,dev-seed1,wallpapers")
-    ap.add_argument("--methods", default="trained,plain,v1,raw,phash")
+    ap.add_argument("--methods", default="trained,network,plain,v1,raw,phash")
     ap.add_argument("--write", action="store_true", help="append the table to bench/RESULTS.md")
     a = ap.parse_args(argv)
     out = WORK / "model-bench"
     out.mkdir(parents=True, exist_ok=True)
     model = Path(a.model)
-    has_norm = "neighbourhood" in json.loads((model / "model.json").read_text())
+    stages = json.loads((model / "model.json").read_text())
     rows = []
     for name in a.benches.split(","):
         b = ensure_bench(name)
         for method in a.methods.split(","):
-            if method == "plain" and not has_norm:
+            if (method == "plain" and "neighbourhood" not in stages) or (
+                method == "network" and "verification" not in stages
+            ):
                 continue
             row = run_method(method, model, b, out)
             rows.append(row)

@@ -158,10 +158,10 @@ def verify_pairs(
     """Verdicts for the pairs scoring in ``[params.low, threshold)``; reports Phase.VERIFY, cancellable."""
     todo = [(a, b) for a, b, s in pairs if params.low <= s < threshold]
     out: dict[tuple[str, str], Verdict] = {}
+    progress.report(Phase.VERIFY, 0, len(todo))
     if not todo:
         return out
     v = verifier or Verifier(params)
-    progress.report(Phase.VERIFY, 0, len(todo))
     pool = ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="doppel-verify")
     try:
         for n, (pair, verdict) in enumerate(zip(todo, pool.map(lambda p: v.verify(*p), todo)), 1):
@@ -194,6 +194,7 @@ def lift_verified(
     hit = cache.get_search(key.hexdigest())
     if hit is not None:
         vi, vj, ok = hit
+        progress.report(Phase.VERIFY, len(vi), len(vi))
     else:
         band = np.flatnonzero((score >= params.low) & (score < threshold))
         verdicts = verify_pairs(

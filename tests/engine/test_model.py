@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 
 import numpy as np
 import pytest
@@ -87,3 +88,58 @@ def test_copies_score_above_and_unrelated_photos_below_the_threshold(spec, embed
         assert _score(spec, original, v) >= spec.threshold, name
     assert _score(spec, others[0], others[1]) < spec.threshold
     assert _score(spec, original, others[0]) < spec.threshold
+
+
+# ------------------------------------------------------------------------------------------------ issue 9's checks
+LOOKALIKE_PHOTOS = (
+    "lomiri-wallpapers-16.04/Dragonfly_by_Bolly.jpg",
+    "lomiri-wallpapers-16.04/Bridge_by_Sander_Klootwijk.jpg",
+    "lomiri-wallpapers-16.04/Wine_by_Jakkub_Mede.jpg",
+)
+
+
+def _pair_scores(folder, spec) -> dict[frozenset[str], float]:
+    """Every pair the app would score in ``folder``, as the scan scores it (network, then verification)."""
+    from engine.scan import scan
+    from engine.settings import ScanSettings
+
+    settings = ScanSettings(roots=(str(folder),), use_cache=False, use_labels=False, min_score=0.0)
+    result = scan(settings, spec=spec)
+    return {frozenset(os.path.basename(p) for p in (pair.a, pair.b)): pair.score for pair in result.pairs}
+
+
+@pytest.mark.parametrize("rel", LOOKALIKE_PHOTOS)
+def test_two_photos_of_one_room_stay_apart(spec, embedder, wallpapers, tmp_path, rel) -> None:
+    """Two different photos of one scene, made from one photo: two non-overlapping halves, each resized back."""
+    with Image.open(wallpapers / "images" / rel) as im:
+        im = im.convert("RGB")
+    w, h = im.size
+    im.crop((0, 0, w * 47 // 100, h)).resize((w, h)).save(tmp_path / "left.jpg", quality=90)
+    im.crop((w * 53 // 100, 0, w, h)).resize((w, h)).save(tmp_path / "right.jpg", quality=90)
+    scores = _pair_scores(tmp_path, spec)
+    assert scores.get(frozenset(("left.jpg", "right.jpg")), 0.0) < spec.threshold
+
+
+@pytest.mark.parametrize("rel", LOOKALIKE_PHOTOS[:2])
+def test_a_35_percent_crop_and_a_screenshot_stay_together(spec, wallpapers, tmp_path, rel) -> None:
+    """Not every photo: on the dark, low-texture Wine wallpaper the network scores a 35% crop 0.06, under the
+    band the geometric check looks at (the model card lists this limit; hard-seed2's crop recall is 0.93)."""
+    from PIL import ImageDraw
+
+    with Image.open(wallpapers / "images" / rel) as im:
+        im = im.convert("RGB")
+    w, h = im.size
+    im.save(tmp_path / "original.jpg", quality=92)
+    cw, ch = round(w * 0.35**0.5), round(h * 0.35**0.5)
+    im.crop((w // 10, h - ch - h // 12, w // 10 + cw, h - h // 12)).save(tmp_path / "crop35.jpg", quality=88)
+    shot = Image.new("RGB", (1280, 800), (241, 243, 244))  # a browser window showing the photo at ~45% of it
+    draw = ImageDraw.Draw(shot)
+    draw.rectangle((0, 0, 1280, 70), fill=(222, 225, 230))
+    draw.rounded_rectangle((120, 18, 1100, 54), radius=14, fill="white")
+    draw.text((140, 28), "https://photos.example.com/album/2041", fill=(60, 60, 60))
+    shown = im.resize((860, round(860 * h / w)))
+    shot.paste(shown, (210, 90))
+    shot.save(tmp_path / "screenshot.png")
+    scores = _pair_scores(tmp_path, spec)
+    for copy in ("crop35.jpg", "screenshot.png"):
+        assert scores.get(frozenset(("original.jpg", copy)), 0.0) >= spec.threshold, (rel, copy, scores)

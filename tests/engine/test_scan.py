@@ -81,7 +81,8 @@ def test_a_scan_reports_each_phase_in_order(library: Path, embedder: Embedder) -
     seen: list[tuple[str, int, int]] = []
     scan(ScanSettings(roots=(str(library),), use_cache=False), Progress(lambda *a: seen.append(a)), embedder=embedder)
     phases = list(dict.fromkeys(phase for phase, _, _ in seen))
-    assert phases == [Phase.DISCOVER, Phase.HASH, Phase.EMBED, Phase.SEARCH, Phase.GROUP]
+    verify = [Phase.VERIFY] if embedder.spec.verification is not None else []
+    assert phases == [Phase.DISCOVER, Phase.HASH, Phase.EMBED, Phase.SEARCH, *verify, Phase.GROUP]
     assert seen[-1][0] == Phase.GROUP and seen[-1][1] == seen[-1][2]  # grouping reports its end too
 
 

@@ -19,7 +19,10 @@ PHOTOS = (
 
 @pytest.fixture(scope="module")
 def verifier() -> Verifier:
-    return Verifier(VerifyParams(low=0.3))
+    """With the bundled model's parameters (chosen on the calibration split), or the defaults."""
+    from engine.model.weights import load_spec
+
+    return Verifier(load_spec(None).verification or VerifyParams(low=0.1))
 
 
 def _open(wallpapers: Path, rel: str) -> Image.Image:

@@ -309,7 +309,7 @@ def test_a_handful_of_labels_that_join_look_alikes_is_saved_but_not_used(data_di
     assert result.saved and not result.use and versions.active_model_path() is None
     assert [v.model_id for v in versions.list_versions()] == [result.spec.model_id]
     g = result.guard
-    assert g.joined_at_reference_recall > g.reference.false_pairs + 10  # to find its copies it joins look-alikes
+    assert g.joined_at_reference_recall >= g.reference.false_pairs + 5  # to find its copies it joins look-alikes
     assert result.message.startswith(f"Saved as version {result.spec.model_id} but not used: it joins ")
     assert "pairs of different photos that look alike, which the bundled model keeps apart" in result.message
     assert "label 10 more “Is a duplicate” and 19 more “Not a duplicate” pairs" in result.message

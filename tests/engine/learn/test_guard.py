@@ -130,9 +130,11 @@ def test_precision_target_comes_from_the_bundled_model_json() -> None:
     assert guard.precision_target(replace(spec, extra={"validation": {"precision_target": "high"}})) == 0.995
 
 
-@pytest.mark.parametrize("declared", [None, 0.97])
-def test_sure_level_sits_at_the_same_place(declared) -> None:
-    bundled = replace(load_spec(None), sure_threshold=declared)
+@pytest.mark.parametrize("fraction", [None, 0.7])
+def test_sure_level_sits_at_the_same_place(fraction) -> None:
+    spec = load_spec(None)
+    declared = None if fraction is None else spec.threshold + fraction * (1 - spec.threshold)
+    bundled = replace(spec, sure_threshold=declared)
     same = guard.sure_for(bundled, bundled.calibration, bundled.threshold)
     assert same == pytest.approx(sure_threshold_for(bundled.threshold, declared), abs=1e-9)
     cal = Calibration(40.0, 0.7)
