@@ -126,19 +126,35 @@ class Verifier:
         pa = np.array([ka[m.queryIdx].pt for m in good], dtype=np.float32)
         pb = np.array([kb[m.trainIdx].pt for m in good], dtype=np.float32)
         tol = 0.02 * max(gb.shape)
-        m, mask = cv2.estimateAffinePartial2D(pa, pb, method=cv2.RANSAC, ransacReprojThreshold=tol, maxIters=2000)
-        if m is None or mask is None:
-            return 0, 0.0
-        inliers = int(mask.sum())
+        # a similarity (scale, rotation, shift) fits most copies best; a full affine map also covers squashed ones
+        # (one axis resized); whichever agrees better counts. A stretch beyond 2.5x or a strong shear is not
+        # something a copy goes through, so such an affine fit does not count.
+        best = (0, 0.0)
+        for fit in (cv2.estimateAffinePartial2D, cv2.estimateAffine2D):
+            m, mask = fit(pa, pb, method=cv2.RANSAC, ransacReprojThreshold=tol, maxIters=2000)
+            if m is None or mask is None:
+                continue
+            sv = np.linalg.svd(m[:, :2], compute_uv=False)
+            if sv[1] <= 1e-6 or sv[0] / sv[1] > 2.5:
+                continue
+            found = (int(mask.sum()), self._agreement(ga, gb, m))
+            if self._passes(*found) or (not self._passes(*best) and found > best):
+                best = found
+                if self._passes(*best):
+                    break
+        return best
+
+    def _agreement(self, ga: np.ndarray, gb: np.ndarray, m: np.ndarray) -> float:
+        """Correlation of the grey pixels where ``ga`` mapped by ``m`` overlaps ``gb`` (0 for a sliver)."""
+        cv2 = self.cv2
         size = (gb.shape[1], gb.shape[0])
         warped = cv2.warpAffine(ga, m, size, flags=cv2.INTER_LINEAR, borderValue=0)
         cover = cv2.warpAffine(np.ones_like(ga), m, size, flags=cv2.INTER_NEAREST, borderValue=0) > 0
         if cover.sum() < 400:
-            return inliers, 0.0
+            return 0.0
         x = cv2.GaussianBlur(warped, (0, 0), 1.5)[cover].astype(np.float32)
         y = cv2.GaussianBlur(gb, (0, 0), 1.5)[cover].astype(np.float32)
-        ncc = float(((x - x.mean()) * (y - y.mean())).mean() / (x.std() * y.std() + 1e-6))
-        return inliers, ncc
+        return float(((x - x.mean()) * (y - y.mean())).mean() / (x.std() * y.std() + 1e-6))
 
 
 def _grey_thumbnail(path: str, side: int) -> np.ndarray:
