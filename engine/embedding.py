@@ -26,6 +26,8 @@ if TYPE_CHECKING:
     from engine.model.inference import Embedder
 
 Failures = dict[FileEntry, DecodeError]
+# What embedding a library gives: image info, vectors, failures, counts (cached/decoded), the byte-copy sets left.
+EmbedOutcome = tuple[dict[str, ImageInfo], dict[str, np.ndarray], Failures, dict[str, Any], list[list[FileEntry]]]
 
 
 def settle(
@@ -102,7 +104,7 @@ def embed_all(
     cache: Cache,
     progress: Progress,
     embedder: Embedder | None,
-) -> tuple[dict[str, ImageInfo], dict[str, np.ndarray], Failures, dict[str, Any], list[list[FileEntry]]]:
+) -> EmbedOutcome:
     """Vectors for every file but byte copies (cached, or decoded and cached), the failures, the sets left.
 
     A failure is cached under what was actually read (``DecodeError.read``); one that says nothing about the

@@ -19,7 +19,7 @@ import numpy as np
 
 from engine import discovery, grouping, hashing, index, keeper, verify
 from engine.cache import Cache
-from engine.embedding import embed_all, exact_infos, without_lost_copies
+from engine.embedding import EmbedOutcome, embed_all, exact_infos, without_lost_copies
 from engine.labels import LabelMatches, LabelStore
 from engine.model.weights import ModelSpec, load_spec, verify_model_id
 from engine.paths import default_cache_path
@@ -67,23 +67,16 @@ def scan(
         entries = [e for e in entries if e.path not in vanished]
         t = lap("hash", t)
 
-        vectors: dict[str, np.ndarray] = {}
-        if settings.exact_only:
-            model_id, stats_embed = EXACT_ONLY_MODEL_ID, {"cached": 0, "decoded": 0}
-            infos, exact_sets, failed = exact_infos(exact_sets, cache)
-        else:
-            spec = spec or (embedder.spec if embedder is not None else load_spec(settings.model_path))
-            verify_model_id(spec)
-            model_id = spec.model_id
-            infos, vectors, failed, stats_embed, exact_sets = embed_all(
-                entries, exact_sets, spec, settings, cache, progress, embedder
-            )
+        spec, (infos, vectors, failed, stats_embed, exact_sets) = _embed_phase(
+            entries, exact_sets, settings, cache, progress, spec, embedder
+        )
+        model_id = EXACT_ONLY_MODEL_ID if spec is None else spec.model_id
         exact_sets, lost = without_lost_copies(exact_sets)
         skipped += lost
         copy_of = {e.path: s[0].path for s in exact_sets for e in s[1:]}
         unique = [e for e in entries if e.path not in copy_of]
         t = lap("embed", t)
-        threshold, sure = _levels(settings, None if settings.exact_only else spec)
+        threshold, sure = _levels(settings, spec)
         min_score = min(settings.min_score if settings.min_score is not None else threshold, threshold)
         by_path = {e.path: e for e in unique}
         rep_pairs = _candidate_pairs(vectors, by_path, spec, settings, (min_score, threshold), cache, progress)
@@ -126,6 +119,25 @@ def scan(
             "raw_twins": len(twins),
         },
     )
+
+
+def _embed_phase(
+    entries: list[FileEntry],
+    exact_sets: list[list[FileEntry]],
+    settings: ScanSettings,
+    cache: Cache,
+    progress: Progress,
+    spec: ModelSpec | None,
+    embedder: Embedder | None,
+) -> tuple[ModelSpec | None, EmbedOutcome]:
+    """Vectors (or, for an exact-only scan, just header info) of every file but byte copies; the model used,
+    None when exact only."""
+    if settings.exact_only:
+        infos, sets, failed = exact_infos(exact_sets, cache)
+        return None, (infos, {}, failed, {"cached": 0, "decoded": 0}, sets)
+    spec = spec or (embedder.spec if embedder is not None else load_spec(settings.model_path))
+    verify_model_id(spec)
+    return spec, embed_all(entries, exact_sets, spec, settings, cache, progress, embedder)
 
 
 def _levels(settings: ScanSettings, spec: ModelSpec | None) -> tuple[float, float]:
