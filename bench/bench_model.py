@@ -14,7 +14,8 @@ normalisation (when the model has one); ``v1`` =
 the first bundled model (doppel-lite0-contrastive-2cbd2927b0d5, read from git history) at its threshold 0.89;
 ``raw`` = ImageNet Lite0 pooled features at 224 px at their own best-F1 cut (an oracle, generous to the
 baseline); ``phash`` = imagehash pHash, duplicate when Hamming <= 10.
-``--write`` appends the table to bench/RESULTS.md. Not a test: it takes many minutes and needs the shared data.
+``--write`` puts the table in bench/RESULTS.md (its own section, replaced on a rerun). Not a test: it takes
+many minutes and needs the shared data.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ quiet_openmp()  # before numpy, torch and faiss load
 import numpy as np  # noqa: E402
 
 from bench.benches import SHARED, WORK, Bench, ensure_bench  # noqa: E402
+from bench.common import write_section  # noqa: E402
 
 PHASH_MAX = 10  # Hamming distance counted as a duplicate
 PHASH_LIST = 32  # pairs listed up to this distance, so AP sees (nearly) the whole ranking
@@ -245,8 +247,7 @@ def main(argv: list[str] | None = None) -> int:
     (out / "table.md").write_text(header + "\n\n" + table + "\n")
     (out / "rows.json").write_text(json.dumps(rows, indent=1))
     if a.write:
-        with open(ROOT / "bench" / "RESULTS.md", "a", encoding="utf-8") as f:
-            f.write("\n## Bundled model v2 (issue 9)\n\n" + header + "\n\n" + table + "\n")
+        write_section("Bundled model v2 (issue 9)", f"Model `{model_id}`.\n\n{table}", cmd.strip())
     return 0
 
 
