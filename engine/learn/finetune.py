@@ -266,6 +266,8 @@ def _outcome(
         calibration=final.calibration,
         threshold=final.threshold,
         sure_threshold=sure_for(base, final.calibration, final.threshold),
+        neighbourhood=base.neighbourhood,  # the scoring after the network is the starting model's: the threshold
+        verification=base.verification,  # reads the same, so the band it verifies does too
         extra={
             "finetune": details,
             "note": f"Fine-tuned from {base.model_id} on {len(labels.pairs)} pairs the user labelled.",

@@ -157,3 +157,16 @@ def test_a_model_folder_given_as_its_json_file(tmp_path: Path) -> None:
     shutil.rmtree(folder)
     with pytest.raises(ModelError, match="model.json is missing"):
         load_spec(folder)
+
+
+def test_saved_spec_keeps_the_scoring_after_the_network(tmp_path: Path) -> None:
+    """save_spec writes what load_spec reads: a saved version keeps its verification parameters."""
+    from engine.model.weights import save_spec
+
+    bundled = load_spec(None)
+    assert bundled.verification is not None
+    shutil.copy(bundled.weights_path(), tmp_path / "weights.pt")
+    save_spec(bundled, tmp_path)
+    again = load_spec(tmp_path)
+    assert again.verification == bundled.verification and again.neighbourhood == bundled.neighbourhood
+    assert again.threshold == bundled.threshold and again.input_mode == "pad"

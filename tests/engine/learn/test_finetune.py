@@ -229,6 +229,10 @@ def test_candidate_without_saving(library, data_dir, tmp_path) -> None:
     result = finetune(store.pairs(), library["orig"][:10], cfg, save=False, force=True)
     assert result.status is Outcome.CANDIDATE and result.state_dict is not None
     assert versions.list_versions() == []
+    # a fine-tuned version keeps the bundled model's geometric verification (v2 finds hard copies with it)
+    bundled = load_spec(None)
+    assert bundled.verification is not None
+    assert result.spec is not None and result.spec.verification == bundled.verification
 
 
 def test_cli_models_and_finetune_need_more(library, data_dir, tmp_path, capsys) -> None:
