@@ -8,12 +8,12 @@ beds, floors and scenes, plus copies), hard edits on dev/ (crops 30-60%, phone c
 composites), the dev bench and the wallpapers' natural groups. Each method scans each bench with the engine (no
 cache, cold: decoding included) or hashes it, and the shared evaluate.py scores the pair list.
 
-Methods: ``trained`` = the model in --model at its default threshold, as the app runs it; ``network`` = the same
-without the geometric verification (the network's scores alone); ``plain`` = without the neighbourhood
-normalisation (when the model has one); ``v1`` =
-the first bundled model (doppel-lite0-contrastive-2cbd2927b0d5, read from git history) at its threshold 0.89;
-``raw`` = ImageNet Lite0 pooled features at 224 px at their own best-F1 cut (an oracle, generous to the
-baseline); ``phash`` = imagehash pHash, duplicate when Hamming <= 10.
+Methods: ``trained`` = the model in --model at its default threshold, as the app runs it; ``network`` = the
+same without the geometric verification (the network's scores alone); ``plain`` = without the neighbourhood
+normalisation (when the model has one); ``v1`` = the first bundled model (doppel-lite0-contrastive-2cbd2927b0d5,
+read from git history) at its threshold 0.89; ``raw`` = ImageNet Lite0 pooled features at 224 px at their own
+best-F1 cut (an oracle, generous to the baseline), the picture squashed to a square; ``raw-pad`` = the same with
+the aspect kept on grey bars (v2's input); ``phash`` = imagehash pHash, duplicate when Hamming <= 10.
 ``--write`` puts the table in bench/RESULTS.md (its own section, replaced on a rerun). Not a test: it takes
 many minutes and needs the shared data.
 """
@@ -49,12 +49,14 @@ V1_COMMIT = "98e58d5"  # the last commit that bundled doppel-lite0-contrastive-2
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp", ".gif", ".heic", ".bmp", ".tif", ".tiff")
 
 
-def raw_backbone_dir() -> Path:
+def raw_backbone_dir(input_mode: str = "squash") -> Path:
+    """ImageNet Lite0 pooled features at 224 px; ``input_mode`` "pad" keeps the picture's aspect (the v2 input)."""
     from engine.model.weights import IMAGENET_SOURCE, Calibration, ModelSpec, save_spec
 
-    folder = WORK / "raw-lite0"
+    folder = WORK / ("raw-lite0" if input_mode == "squash" else f"raw-lite0-{input_mode}")
     spec = ModelSpec(
-        model_id="raw-lite0-imagenet-224",
+        model_id="raw-lite0-imagenet-224" + ("" if input_mode == "squash" else f"-{input_mode}"),
+        input_mode=input_mode,
         weights=IMAGENET_SOURCE,
         embedding_dim=None,
         input_size=224,
@@ -186,12 +188,13 @@ def run_method(method: str, model: Path, b: Bench, out: Path) -> dict:
             "plain": lambda: without(model, "neighbourhood"),
             "v1": v1_dir,
             "raw": raw_backbone_dir,
+            "raw-pad": lambda: raw_backbone_dir("pad"),
             "network": lambda: without(model, "verification"),
         }
         folder = folders[method]()
         rate, thr = scan_pairs(folder, b.images, pairs)
     res = evaluate(b, pairs, thr, out / f"{b.name}-{method}.json")
-    if method == "raw" and res["best_f1_threshold"] is not None:
+    if method.startswith("raw") and res["best_f1_threshold"] is not None:
         thr = res["best_f1_threshold"]  # an oracle cut: raw features have no calibrated threshold
         res = evaluate(b, pairs, thr, out / f"{b.name}-{method}.json")
     return {
@@ -210,7 +213,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--model", default=str(ROOT / "resources" / "model"), help="trained model folder")
     ap.add_argument("--benches", default="lookalike,hard-seed2,dev-seed1,wallpapers")
     ap.add_argument("--methods", default="trained,network,plain,v1,raw,phash")
-    ap.add_argument("--write", action="store_true", help="append the table to bench/RESULTS.md")
+    ap.add_argument("--write", action="store_true", help="put the table in bench/RESULTS.md")
+    ap.add_argument("--section", default="Bundled model v2 (issue 9)", help="the RESULTS.md section --write fills")
     a = ap.parse_args(argv)
     out = WORK / "model-bench"
     out.mkdir(parents=True, exist_ok=True)
@@ -247,7 +251,7 @@ def main(argv: list[str] | None = None) -> int:
     (out / "table.md").write_text(header + "\n\n" + table + "\n")
     (out / "rows.json").write_text(json.dumps(rows, indent=1))
     if a.write:
-        write_section("Bundled model v2 (issue 9)", f"Model `{model_id}`.\n\n{table}", cmd.strip())
+        write_section(a.section, f"Model `{model_id}`.\n\n{table}", cmd.strip())
     return 0
 
 
