@@ -204,8 +204,9 @@ def _candidate_pairs(
         return []
     paths = list(vectors)
     max_dist = spec.calibration.distance_for(min_score)
-    if spec.verification is not None:  # pairs down to the verification band are checked, then may be lifted
-        max_dist = max(max_dist, spec.calibration.distance_for(min(spec.verification.low, threshold)))
+    verification = spec.verification if settings.verify else None
+    if verification is not None:  # pairs down to the verification band are checked, then may be lifted
+        max_dist = max(max_dist, spec.calibration.distance_for(min(verification.low, threshold)))
     k = settings.neighbours
     nb = spec.neighbourhood
     if nb is not None:  # the density needs each image's k-th neighbour even when it scores below min_score
@@ -223,8 +224,8 @@ def _candidate_pairs(
         dist = nb.apply(len(paths), i, j, dist)
     cal = spec.calibration
     score = np.array([cal.score(d) for d in dist.tolist()], dtype=np.float64)
-    if spec.verification is not None:
-        score = verify.lift_verified(paths, i, j, score, spec.verification, threshold, (cache, key), progress)
+    if verification is not None:
+        score = verify.lift_verified(paths, i, j, score, verification, threshold, (cache, key), progress)
     keep = score >= min_score
     return [
         PairScore(paths[a], paths[b], round(float(s), 6))

@@ -60,6 +60,7 @@ class ScanSettings:
     preferred_folders: tuple[str, ...] = ()  # a keeper in one of these wins before the rules apply
     raw_jpeg: str = DEFAULT_RAW_JPEG  # which of a RAW + camera JPEG pair stays (RAW_JPEG_RULES)
     exact_only: bool = False  # skip the model; byte-identical groups only
+    verify: bool = True  # check pairs just under the threshold by geometry, when the model says how (slower)
     not_duplicates: frozenset[frozenset[str]] = field(
         default_factory=frozenset
     )  # frozenset of frozenset({path_a, path_b})

@@ -35,6 +35,7 @@ class AppSettings:
     use_cache: bool = True
     cache_path: str | None = None  # None = the default cache file
     exact_only: bool = False
+    verify: bool = True  # the geometric check of near misses (engine.verify)
     last_move_folder: str = ""
     window_geometry: list[int] = field(default_factory=list)  # [x, y, width, height] of the main window, or []
     window_maximized: bool = False
@@ -61,6 +62,7 @@ class AppSettings:
             preferred_folders=tuple(self.preferred_folders),
             raw_jpeg=self.raw_jpeg,
             exact_only=self.exact_only,
+            verify=self.verify,
             not_duplicates=not_duplicates,
             model_path=active_model_path(),
         )

@@ -318,3 +318,20 @@ def test_cache_problems_are_said_once_on_stderr(tmp_path: Path, capsys) -> None:
     assert err.count("doppel: warning: ") == 1 and "was set aside" in err
     assert cli(["scan", str(tmp_path / "lib"), "--exact-only", "--cache", str(cache), "--quiet"]) == 0
     assert capsys.readouterr().err == ""  # the new cache is fine: nothing more to say
+
+
+def test_no_verify_turns_the_geometric_check_off(library: Path, monkeypatch) -> None:
+    """`scan --no-verify` reaches the engine's settings; without the flag the check stays on."""
+    import engine.scan
+    from engine.cli import main as cli
+
+    seen = []
+
+    def fake_scan(settings, progress=None):
+        seen.append(settings.verify)
+        raise KeyboardInterrupt  # stop here: only the settings matter
+
+    monkeypatch.setattr(engine.scan, "scan", fake_scan)
+    for flags in ([], ["--no-verify"]):
+        assert cli(["scan", str(library), "--no-cache", *flags]) == 130
+    assert seen == [True, False]

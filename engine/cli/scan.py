@@ -71,6 +71,12 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     p.add_argument("--model", metavar="DIR", help="model folder (default: the active version, see `doppel models`)")
     p.add_argument("--exact-only", action="store_true", help="byte-identical duplicates only, no model")
     p.add_argument(
+        "--no-verify",
+        dest="verify",
+        action="store_false",
+        help="skip the geometric check of near misses: faster, finds fewer small crops and screenshots",
+    )
+    p.add_argument(
         "--labels",
         metavar="DB",
         help="apply the pair labels in this store (default: the app's, in the data dir or $DOPPEL_DATA_DIR)",
@@ -115,6 +121,7 @@ def run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         cache_path=args.cache,
         model_path=args.model,
         exact_only=args.exact_only,
+        verify=args.verify,
         keep_rules=args.keep,
         raw_jpeg=args.raw_jpeg,
         batch_size=max(1, args.batch_size),

@@ -107,6 +107,11 @@ class SettingsDialog(QDialog):
             translate("SettingsDialog", "Byte-identical files only (fast, no image analysis)"), self
         )
         self.exact_only.setChecked(settings.exact_only)
+        self.verify = QCheckBox(
+            translate("SettingsDialog", "Check near misses by geometry (finds small crops and screenshots; slower)"),
+            self,
+        )
+        self.verify.setChecked(settings.verify)
 
         form = QFormLayout()
         form.addRow(translate("SettingsDialog", "Similarity threshold:"), self.model_default)
@@ -120,6 +125,7 @@ class SettingsDialog(QDialog):
         form.addRow(translate("SettingsDialog", "Cache file:"), cache_row)
         form.addRow("", self.hidden)
         form.addRow("", self.exact_only)
+        form.addRow("", self.verify)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self)
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
@@ -157,4 +163,5 @@ class SettingsDialog(QDialog):
             cache_path=self.cache_path.text().strip() or None,
             include_hidden=self.hidden.isChecked(),
             exact_only=self.exact_only.isChecked(),
+            verify=self.verify.isChecked(),
         )

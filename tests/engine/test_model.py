@@ -98,12 +98,12 @@ LOOKALIKE_PHOTOS = (
 )
 
 
-def _pair_scores(folder, spec) -> dict[frozenset[str], float]:
+def _pair_scores(folder, spec, verify: bool = True) -> dict[frozenset[str], float]:
     """Every pair the app would score in ``folder``, as the scan scores it (network, then verification)."""
     from engine.scan import scan
     from engine.settings import ScanSettings
 
-    settings = ScanSettings(roots=(str(folder),), use_cache=False, use_labels=False, min_score=0.0)
+    settings = ScanSettings(roots=(str(folder),), use_cache=False, use_labels=False, min_score=0.0, verify=verify)
     result = scan(settings, spec=spec)
     return {frozenset(os.path.basename(p) for p in (pair.a, pair.b)): pair.score for pair in result.pairs}
 
@@ -143,3 +143,9 @@ def test_a_35_percent_crop_and_a_screenshot_stay_together(spec, wallpapers, tmp_
     scores = _pair_scores(tmp_path, spec)
     for copy in ("crop35.jpg", "screenshot.png"):
         assert scores.get(frozenset(("original.jpg", copy)), 0.0) >= spec.threshold, (rel, copy, scores)
+    # without the geometric check (scan --no-verify) the network's scores stand, and they miss a hard copy
+    network = _pair_scores(tmp_path, spec, verify=False)
+    assert all(network.get(pair, 0.0) <= score for pair, score in scores.items())
+    assert any(
+        network.get(frozenset(("original.jpg", c)), 0.0) < spec.threshold for c in ("crop35.jpg", "screenshot.png")
+    )

@@ -135,8 +135,11 @@ def test_settings_dialog_edits_a_copy(qtbot):
     dialog.preferred.setText("/a; /b")
     dialog.cache_path.setText("/tmp/doppel-cache.sqlite3")
     dialog.exact_only.setChecked(True)
+    assert dialog.verify.isChecked()  # the geometric check is on by default
+    dialog.verify.setChecked(False)
     edited = dialog.result_settings()
     assert (edited.threshold, edited.device, edited.keep_rules) == (0.73, "cpu", ["size"])
     assert edited.backend == "torch" and original.backend == "auto"
     assert edited.preferred_folders == ["/a", "/b"] and edited.cache_path == "/tmp/doppel-cache.sqlite3"
     assert edited.exact_only and original.threshold is None and not original.exact_only
+    assert not edited.verify and original.verify and not edited.to_scan_settings().verify
