@@ -78,6 +78,7 @@ def run(out: TextIO, samples: Path | None = None, device: str = "auto") -> int:
     for s in result.skipped:
         print(f"  skipped {_rel(s.path, root)}: {s.reason}", file=out)
 
+    _check_verification(spec, root, expected, out, problems)
     if found != expected:
         problems += [f"missing group {sorted(g)}" for g in sorted(expected - found, key=sorted)]
         problems += [f"unexpected group {sorted(g)}" for g in sorted(found - expected, key=sorted)]
@@ -90,6 +91,27 @@ def run(out: TextIO, samples: Path | None = None, device: str = "auto") -> int:
         print(f"FAIL: {p}", file=out)
     print("self-test passed" if not problems else "self-test FAILED", file=out)
     return 0 if not problems else 1
+
+
+def _check_verification(
+    spec: ModelSpec, root: Path, expected: set[frozenset[str]], out: TextIO, problems: list[str]
+) -> None:
+    """The geometric check (OpenCV) must load and confirm a known copy: a scan only calls it for pairs just under
+    the threshold, which the samples may not have, so a frozen app missing OpenCV would pass unnoticed."""
+    if spec.verification is None:
+        return
+    try:
+        import cv2
+
+        from engine.verify import Verifier
+    except ImportError as exc:
+        problems.append(f"the geometric check cannot load OpenCV: {exc}")
+        return
+    a, b = sorted(min(expected, key=sorted))[-2:]  # the last two: a resized copy in the samples, not byte copies
+    verdict = Verifier(spec.verification).verify(str(root / a), str(root / b))
+    print(f"geometric check: OpenCV {cv2.__version__}; {a} ~ {b}: {verdict.inliers} matching keypoints", file=out)
+    if not verdict.verified:
+        problems.append(f"the geometric check did not confirm {a} ~ {b}")
 
 
 def _runtime(backend: str) -> str:

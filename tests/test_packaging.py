@@ -114,6 +114,17 @@ def test_self_test_passes_from_source_without_qt(tmp_path) -> None:
     assert not list(tmp_path.iterdir()), "the self-test must write nothing"
 
 
+def test_self_test_fails_without_the_geometric_check(tmp_path, monkeypatch) -> None:
+    """A build that left OpenCV out must fail its self-test, although the samples group without it."""
+    from engine import selftest
+
+    monkeypatch.setitem(sys.modules, "cv2", None)  # import cv2 raises ImportError
+    report = tmp_path / "report.txt"
+    with open(report, "w", encoding="utf-8") as out:
+        assert selftest.run(out, SAMPLES, device="cpu") == 1
+    assert "cannot load OpenCV" in report.read_text(encoding="utf-8")
+
+
 def test_self_test_fails_on_unexpected_groups(tmp_path, monkeypatch) -> None:
     """A wrong expectation must fail: the test compares, it does not just run."""
     from engine import selftest
