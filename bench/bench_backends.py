@@ -49,8 +49,10 @@ SPLITS = ((2, 2), (2, 1), (1, 1), (1, 2), (2, 3))  # (OpenVINO threads, decode w
 ONE_PHOTO = REPO.parent / "shared/data/wallpapers/images/lomiri-wallpapers-16.04/Dragonfly_by_Bolly.jpg"
 
 
-def cli_scan(root: Path, backend: str, model: str | None, pairs: Path | None = None) -> float:
-    cmd = [PY, str(REPO / "main.py"), "scan", str(root), "--no-cache", "--quiet", "--backend", backend]
+def cli_scan(
+    root: Path, backend: str, model: str | None, pairs: Path | None = None, extra: tuple[str, ...] = ()
+) -> float:
+    cmd = [PY, str(REPO / "main.py"), "scan", str(root), "--no-cache", "--quiet", "--backend", backend, *extra]
     cmd += ["--device", "cpu", "--min-score", "0.01"]
     cmd += ["--model", model] if model else []
     cmd += ["--pairs-csv", str(pairs)] if pairs else []
@@ -105,6 +107,14 @@ def dev_bench(backends: list[str], model: str | None, threshold: float) -> tuple
         ev = evals[b] = evaluate(bench, pairs, threshold)
         rows.append(
             [f"engine, {b}", f"{t:.1f}", f"{len(files) / t:.1f}", f"{t / ph:.2f}"]
+            + [f"{ev[k]:.4f}" for k in ("ap", "precision", "recall", "f1")]
+        )
+    if "openvino" in backends:  # what the geometric check costs and buys, in the same run (not in the equality check)
+        pairs = WORK / "runs" / "dev-openvino-no-verify.csv"
+        t = cli_scan(bench / "images", "openvino", model, pairs, ("--no-verify",))
+        ev = evaluate(bench, pairs, threshold)
+        rows.append(
+            ["engine, openvino, --no-verify", f"{t:.1f}", f"{len(files) / t:.1f}", f"{t / ph:.2f}"]
             + [f"{ev[k]:.4f}" for k in ("ap", "precision", "recall", "f1")]
         )
     rows.append(["imagehash pHash, 2 processes", f"{ph:.1f}", f"{len(files) / ph:.1f}", "1.00", "", "", "", ""])
