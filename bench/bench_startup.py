@@ -30,7 +30,7 @@ CHILD = r"""
 import json, os, sys, time
 import engine.model.inference as inf
 decode = inf.load_for_model
-def first_read(path, size):
+def first_read(path, size, mode="squash"):
     mods = sorted({m.split(".")[0] for m in sys.modules})
     print(json.dumps({"t": time.time(), "n": len(sys.modules), "top": mods}), flush=True)
     os._exit(0)

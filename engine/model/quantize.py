@@ -28,7 +28,7 @@ def calibration_images(files: Sequence[str | Path], spec: ModelSpec, count: int 
         if len(out) >= count:
             break
         try:
-            out.append(np.asarray(load_for_model(str(f), spec.input_size)[0], dtype=np.uint8))
+            out.append(np.asarray(load_for_model(str(f), spec.input_size, spec.input_mode)[0], dtype=np.uint8))
         except DecodeError:
             continue
     return np.stack(out)
