@@ -24,7 +24,9 @@ import random
 import shutil
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -35,9 +37,12 @@ quiet_openmp()  # before numpy, torch and faiss load
 
 import numpy as np  # noqa: E402
 
-from bench.common import WORK, build_bench, evaluate, table, write_section  # noqa: E402
+from bench.common import WORK, build_bench, table, write_section  # noqa: E402
+from bench.finetune_embeddings import CUT, bench_ap, cached_maps, embed, scores_of  # noqa: E402
 
-CUT = 15  # cached: the input of the last MBConv block
+if TYPE_CHECKING:
+    from engine.learn.finetune_types import FinetuneConfig
+    from engine.model.weights import ModelSpec
 
 
 # ================================================================================================ the bench
@@ -95,108 +100,47 @@ def heldout_pairs(
     return pos + neg, y, crop
 
 
-# ================================================================================================ embeddings
-def cached_maps(spec, paths: list[str]) -> np.ndarray:
-    """The starting model's block-15 inputs of every bench image (float16, cached in bench/_work)."""
-    import torch
-
-    from engine.imaging import load_for_model
-    from engine.learn.split_branch import SplitBranch
-    from engine.model.transforms import to_input
-    from engine.model.weights import build_network
-
-    out = WORK / f"ft-maps-{spec.model_id}-{spec.input_size}-{len(paths)}.npy"
-    if out.is_file():
-        return np.load(out)
-    net = build_network(spec)
-    if net.head is None:
-        from engine.model.network import SiameseBranch
-
-        headed = SiameseBranch(8)
-        headed.backbone.load_state_dict(net.backbone.state_dict())
-        net = headed.eval()
-    split = SplitBranch(net, CUT)
-    from concurrent.futures import ThreadPoolExecutor
-
-    maps = []
-    t0 = time.monotonic()
-    with ThreadPoolExecutor(2) as pool:
-        for i in range(0, len(paths), 64):
-            ims = list(pool.map(lambda p: np.asarray(load_for_model(p, spec.input_size)[0]), paths[i : i + 64]))
-            x = to_input(np.stack(ims), spec.mean, spec.std, torch.device("cpu"))
-            with torch.inference_mode():
-                maps.append(split.front(x).half().numpy())
-            print(
-                f"\r  block-{CUT} inputs {i + len(ims)}/{len(paths)} {time.monotonic() - t0:.0f} s",
-                end="",
-                file=sys.stderr,
-                flush=True,
-            )
-    print(file=sys.stderr)
-    arr = np.concatenate(maps)
-    np.save(out, arr)
-    return arr
-
-
-def embed(spec, maps: np.ndarray) -> np.ndarray:
-    """Embeddings of a model that shares the starting model's first 15 blocks, from the cached maps."""
-    import torch
-    from torch.nn import functional as F
-
-    from engine.model.weights import build_network
-
-    net = build_network(spec)
-    b = net.backbone
-    out = []
-    with torch.inference_mode():
-        for i in range(0, len(maps), 256):
-            f = torch.from_numpy(maps[i : i + 256]).float().contiguous(memory_format=torch.channels_last)
-            for blk in b._blocks[CUT:]:
-                f = blk(f)
-            z = F.relu6(b._bn1(b._conv_head(f))).mean(dim=(2, 3))
-            out.append(F.normalize(net.head(z) if net.head is not None else z, dim=1).numpy())
-    return np.concatenate(out)
-
-
-def scores_of(spec, emb: np.ndarray, index: dict[str, int], pairs) -> np.ndarray:
-    a = emb[[index[p] for p, _ in pairs]]
-    b = emb[[index[q] for _, q in pairs]]
-    d = np.linalg.norm(a - b, axis=1)
-    z = np.clip(spec.calibration.scale * (spec.calibration.offset - d), -60, 60)
-    return 1 / (1 + np.exp(-z))
-
-
-def write_pairs(spec, emb: np.ndarray, paths: list[str], out: Path, k: int = 16, min_score: float = 0.0) -> None:
-    """Pairs CSV like a scan's with ``--min-score 0``: each image's k nearest neighbours, whatever their score,
-    so AP measures the ranking and not where each model's calibration happens to fall."""
-    sim = emb @ emb.T
-    np.fill_diagonal(sim, -np.inf)
-    nn = np.argpartition(-sim, k, axis=1)[:, :k]
-    seen = set()
-    with open(out, "w", newline="") as f:
-        w = csv.writer(f)
-        w.writerow(["path_a", "path_b", "score"])
-        for i in range(len(paths)):
-            for j in nn[i]:
-                key = (min(i, j), max(i, j))
-                if key in seen:
-                    continue
-                seen.add(key)
-                d = float(np.sqrt(max(0.0, 2 - 2 * sim[i, j])))
-                s = spec.calibration.score(d)
-                if s >= min_score:
-                    w.writerow([paths[key[0]], paths[key[1]], f"{s:.12f}"])
-
-
-def bench_ap(spec, emb, paths, bench: Path, name: str, groups: Path | None = None) -> dict:
-    out = WORK / "ft-eval" / f"{name}.csv"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    write_pairs(spec, emb, paths, out)
-    return evaluate(bench, out, spec.threshold, groups=groups, manifest=groups is None)
-
-
 # ================================================================================================ main
-def main(argv: list[str] | None = None) -> int:
+HEADER = [
+    "labels' notion",
+    "labels",
+    "held-out agreement",
+    "on the held-out crops (grayscale) copies",
+    "dev AP (default notion)",
+    "AP under the labels' notion",
+    "rejected augmentations",
+    "outcome",
+    "fine-tune time",
+]
+
+
+@dataclass(frozen=True)
+class Split:
+    """The bench read once: who labels (``pool``), who is held out, each original's copies, the distractors."""
+
+    bench: Path
+    paths: list[str]
+    index: dict[str, int]
+    transform: dict[str, str]
+    copies: dict[str, list[str]]
+    pool: list[str]
+    held: list[str]
+    others: list[str]
+
+
+@dataclass(frozen=True)
+class Baseline:
+    """The starting model, its cached block inputs and embeddings, and its APs, so each candidate is compared
+    with the same numbers."""
+
+    spec: ModelSpec
+    maps: np.ndarray
+    emb: np.ndarray
+    dev: dict
+    notion: dict[str, dict]
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--model", help="starting model folder (default: the bundled model)")
     ap.add_argument("--sizes", default="100,200,400")
@@ -206,53 +150,60 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="FinetuneConfig override")
     ap.add_argument("--note", default="", help="a paragraph appended to the RESULTS.md section")
     ap.add_argument("--write", action="store_true", help="write the section into bench/RESULTS.md")
-    args = ap.parse_args(argv)
-    data = WORK / "ft-data"
-    shutil.rmtree(data, ignore_errors=True)
-    os.environ["DOPPEL_DATA_DIR"] = str(data)  # versions go here, never into the user's data directory
+    return ap.parse_args(argv)
 
-    from engine.learn.finetune import finetune
-    from engine.learn.finetune_types import FinetuneConfig
-    from engine.model.versions import save_version
-    from engine.model.weights import load_spec
 
-    t_start = time.monotonic()
-    bench = build_bench(1)
+def split_bench(bench: Path, seed: int) -> Split:
+    """Half of the originals label, the other half is held out (shuffled by ``seed``)."""
     paths, group, transform, original = read_bench(bench)
-    index = {p: i for i, p in enumerate(paths)}
     copies: dict[str, list[str]] = {}
     for p in paths:
         if transform[p] not in ("original", "distractor"):
             copies.setdefault(original[group[p]], []).append(p)
     origs = sorted(copies)
     others = sorted(p for p in paths if transform[p] == "distractor")
-    rng = random.Random(args.seed)
+    rng = random.Random(seed)
     rng.shuffle(origs)
     pool, held = sorted(origs[: len(origs) // 2]), sorted(origs[len(origs) // 2 :])
+    index = {p: i for i, p in enumerate(paths)}
+    return Split(bench, paths, index, transform, copies, pool, held, others)
+
+
+def write_notion_groups(bench: Path, transform: dict[str, str]) -> dict[str, Path | None]:
+    """Each notion's groups file: the bench's groups with the flipped family's copies as singletons."""
     with open(bench / "groups.json") as f:
         groups = json.load(f)
     notion_files: dict[str, Path | None] = {"default": None}
-    for notion, fam in FLIPPED.items():  # the bench's groups with that family's copies as singletons
+    for notion, fam in FLIPPED.items():
         regrouped = {}
         for g, members in groups.items():
             regrouped[g] = [m for m in members if transform[str(bench / m)] != fam]
             regrouped.update({f"{g}:{fam}{i}": [m] for i, m in enumerate(members) if transform[str(bench / m)] == fam})
-        notion_files[notion] = WORK / "ft-eval" / f"groups-{notion}.json"
-        notion_files[notion].parent.mkdir(parents=True, exist_ok=True)
-        notion_files[notion].write_text(json.dumps(regrouped))
+        out = WORK / "ft-eval" / f"groups-{notion}.json"
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps(regrouped))
+        notion_files[notion] = out
+    return notion_files
 
-    base = load_spec(args.model)
+
+def measure_baseline(model: str | None, split: Split, notion_files: dict[str, Path | None]) -> Baseline:
+    from engine.model.weights import load_spec
+
+    base = load_spec(model)
+    paths, bench = split.paths, split.bench
     print(
         f"starting model {base.model_id} (input {base.input_size}); caching block-{CUT} inputs of {len(paths)} images",
         file=sys.stderr,
     )
     maps = cached_maps(base, paths)
-    base_emb = embed(base, maps)
-    base_dev = bench_ap(base, base_emb, paths, bench, "base")
-    base_notion = {
-        n: bench_ap(base, base_emb, paths, bench, f"base-{n}", f) if f else base_dev for n, f in notion_files.items()
-    }
+    emb = embed(base, maps)
+    dev = bench_ap(base, emb, paths, bench, "base")
+    notion = {n: bench_ap(base, emb, paths, bench, f"base-{n}", f) if f else dev for n, f in notion_files.items()}
+    return Baseline(base, maps, emb, dev, notion)
 
+
+def plan_settings(args: argparse.Namespace) -> list[tuple[str, int, int]]:
+    """(notion, number of labels, backbone blocks trained) of each fine-tune to measure."""
     notions = args.notions.split(",")
     settings = [
         ("crops-not-duplicates", n, 0)
@@ -261,90 +212,118 @@ def main(argv: list[str] | None = None) -> int:
     ]
     settings += [("grayscale-not-duplicates", 200, 0)] if "grayscale-not-duplicates" in notions else []
     settings += [("default", 200, 0)] if "default" in notions else []
-    overrides = {k: type(getattr(FinetuneConfig(), k))(v) for k, v in (a.split("=", 1) for a in args.set)}
     if not args.no_blocks:
         settings += [("crops-not-duplicates", 200, 1)]
+    return settings
+
+
+def measure_setting(
+    setting: tuple[str, int, int],
+    cfg: FinetuneConfig,
+    split: Split,
+    base: Baseline,
+    notion_files: dict[str, Path | None],
+    seed: int,
+) -> tuple[dict, float]:
+    """One fine-tune from simulated labels, scored before and after; the record and its exact seconds."""
+    from engine.learn.finetune import finetune
+    from engine.model.versions import save_version
+
+    notion, n, blocks = setting
+    s = split
+    labels = make_labels(notion, n, s.pool, s.copies, s.transform, s.others, seed)
+    hp, hy, hcrop = heldout_pairs(notion, s.held, s.copies, s.transform, s.others, seed)
+    t0 = time.monotonic()
+    r = finetune(labels, s.paths, cfg, current=base.spec, log=lambda m: print("   ", m, file=sys.stderr))
+    secs = time.monotonic() - t0
+    cand = r.spec if r.saved else save_version(r.spec, r.state_dict, "bench-rejected")
+    emb = embed(cand, base.maps)
+    before = scores_of(base.spec, base.emb, s.index, hp) >= base.spec.threshold
+    after = scores_of(cand, emb, s.index, hp) >= cand.threshold
+    dev = bench_ap(cand, emb, s.paths, s.bench, f"{notion}-{n}-{blocks}")
+    ncp = (
+        bench_ap(cand, emb, s.paths, s.bench, f"{notion}-{n}-{blocks}-notion", notion_files[notion])
+        if notion_files[notion]
+        else dev
+    )
+    rec = {
+        "notion": notion,
+        "labels": n,
+        "train_blocks": blocks,
+        "seconds": round(secs, 1),
+        "agreement_before": float(np.mean(before == hy)),
+        "agreement_after": float(np.mean(after == hy)),
+        "crop_agreement_before": float(np.mean(before[hcrop] == hy[hcrop])),
+        "crop_agreement_after": float(np.mean(after[hcrop] == hy[hcrop])),
+        "dev_ap_before": base.dev["ap"],
+        "dev_ap_after": dev["ap"],
+        "notion_ap_before": base.notion[notion]["ap"],
+        "notion_ap_after": ncp["ap"],
+        "status": r.status.value,
+        "replay_ap": [r.replay_base_ap, r.replay_candidate_ap],
+        "rejected": r.details.get("rejected_families", []),
+        "holdout": r.details["holdout_labels"],
+    }
+    return rec, secs
+
+
+def table_row(rec: dict, secs: float) -> list:
+    return [
+        rec["notion"] + (" (+ last block)" if rec["train_blocks"] else ""),
+        rec["labels"],
+        f"{rec['agreement_before']:.3f} → {rec['agreement_after']:.3f}",
+        f"{rec['crop_agreement_before']:.3f} → {rec['crop_agreement_after']:.3f}",
+        f"{rec['dev_ap_before']:.4f} → {rec['dev_ap_after']:.4f} ({rec['dev_ap_after'] - rec['dev_ap_before']:+.4f})",
+        f"{rec['notion_ap_before']:.4f} → {rec['notion_ap_after']:.4f}",
+        ", ".join(rec["rejected"]) or "–",
+        rec["status"],
+        f"{secs:.0f} s",
+    ]
+
+
+def write_results(args: argparse.Namespace, base: ModelSpec, text: str, total: float, held_pairs: int) -> None:
+    body = (
+        f"Starting model `{base.model_id}` (input {base.input_size}). Simulated users label pairs of the dev "
+        f"bench (seed 1) from 250 originals; agreement is on the other 250 originals' {held_pairs} "
+        f"(original, copy) pairs plus as many unrelated pairs, at each model's threshold. Dev AP: the whole "
+        f'bench, default notion (evaluate.py); "AP under the labels\' notion": the same with the flipped '
+        f"family's copies as singletons. Fine-tune time includes reading, augmenting and analysing the "
+        f"images on this CPU (shared with other jobs), with the default FinetuneConfig (head only).\n\n"
+        f"{text}\n\n"
+        f"Total benchmark time {total / 60:.1f} min.\n\n{args.note}"
+    )
+    cmd = "python bench/bench_finetune.py --write --no-blocks" + (f" --model {args.model}" if args.model else "")
+    write_section("Fine-tuning (issue 5)", body, cmd)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    data = WORK / "ft-data"
+    shutil.rmtree(data, ignore_errors=True)
+    os.environ["DOPPEL_DATA_DIR"] = str(data)  # versions go here, never into the user's data directory
+
+    from engine.learn.finetune_types import FinetuneConfig
+
+    t_start = time.monotonic()
+    split = split_bench(build_bench(1), args.seed)
+    notion_files = write_notion_groups(split.bench, split.transform)
+    base = measure_baseline(args.model, split, notion_files)
+    overrides = {k: type(getattr(FinetuneConfig(), k))(v) for k, v in (a.split("=", 1) for a in args.set)}
     rows, raw = [], []
-    for notion, n, blocks in settings:
-        labels = make_labels(notion, n, pool, copies, transform, others, args.seed)
-        hp, hy, hcrop = heldout_pairs(notion, held, copies, transform, others, args.seed)
-        cfg = FinetuneConfig(seed=args.seed, base=args.model, train_blocks=blocks, **overrides)
-        t0 = time.monotonic()
-        r = finetune(labels, paths, cfg, current=base, log=lambda s: print("   ", s, file=sys.stderr))
-        secs = time.monotonic() - t0
-        cand = r.spec if r.saved else save_version(r.spec, r.state_dict, "bench-rejected")
-        emb = embed(cand, maps)
-        before = scores_of(base, base_emb, index, hp) >= base.threshold
-        after = scores_of(cand, emb, index, hp) >= cand.threshold
-        dev = bench_ap(cand, emb, paths, bench, f"{notion}-{n}-{blocks}")
-        ncp = (
-            bench_ap(cand, emb, paths, bench, f"{notion}-{n}-{blocks}-notion", notion_files[notion])
-            if notion_files[notion]
-            else dev
-        )
-        rec = {
-            "notion": notion,
-            "labels": n,
-            "train_blocks": blocks,
-            "seconds": round(secs, 1),
-            "agreement_before": float(np.mean(before == hy)),
-            "agreement_after": float(np.mean(after == hy)),
-            "crop_agreement_before": float(np.mean(before[hcrop] == hy[hcrop])),
-            "crop_agreement_after": float(np.mean(after[hcrop] == hy[hcrop])),
-            "dev_ap_before": base_dev["ap"],
-            "dev_ap_after": dev["ap"],
-            "notion_ap_before": base_notion[notion]["ap"],
-            "notion_ap_after": ncp["ap"],
-            "status": r.status.value,
-            "replay_ap": [r.replay_base_ap, r.replay_candidate_ap],
-            "rejected": r.details.get("rejected_families", []),
-            "holdout": r.details["holdout_labels"],
-        }
+    for setting in plan_settings(args):
+        cfg = FinetuneConfig(seed=args.seed, base=args.model, train_blocks=setting[2], **overrides)
+        rec, secs = measure_setting(setting, cfg, split, base, notion_files, args.seed)
         raw.append(rec)
         print(json.dumps(rec), file=sys.stderr)
-        rows.append(
-            [
-                notion + (" (+ last block)" if blocks else ""),
-                n,
-                f"{rec['agreement_before']:.3f} → {rec['agreement_after']:.3f}",
-                f"{rec['crop_agreement_before']:.3f} → {rec['crop_agreement_after']:.3f}",
-                f"{rec['dev_ap_before']:.4f} → {rec['dev_ap_after']:.4f} "
-                f"({rec['dev_ap_after'] - rec['dev_ap_before']:+.4f})",
-                f"{rec['notion_ap_before']:.4f} → {rec['notion_ap_after']:.4f}",
-                ", ".join(rec["rejected"]) or "–",
-                r.status.value,
-                f"{secs:.0f} s",
-            ]
-        )
-    header = [
-        "labels' notion",
-        "labels",
-        "held-out agreement",
-        "on the held-out crops (grayscale) copies",
-        "dev AP (default notion)",
-        "AP under the labels' notion",
-        "rejected augmentations",
-        "outcome",
-        "fine-tune time",
-    ]
-    text = table(rows, header)
+        rows.append(table_row(rec, secs))
+    text = table(rows, HEADER)
     total = time.monotonic() - t_start
     print(text)
-    print(f"\nstarting model {base.model_id}; total {total / 60:.1f} min")
+    print(f"\nstarting model {base.spec.model_id}; total {total / 60:.1f} min")
     (WORK / "ft-eval" / "results.json").write_text(json.dumps(raw, indent=1))
     if args.write:
-        body = (
-            f"Starting model `{base.model_id}` (input {base.input_size}). Simulated users label pairs of the dev "
-            f"bench (seed 1) from 250 originals; agreement is on the other 250 originals' {len(hp) // 2} "
-            f"(original, copy) pairs plus as many unrelated pairs, at each model's threshold. Dev AP: the whole "
-            f'bench, default notion (evaluate.py); "AP under the labels\' notion": the same with the flipped '
-            f"family's copies as singletons. Fine-tune time includes reading, augmenting and analysing the "
-            f"images on this CPU (shared with other jobs), with the default FinetuneConfig (head only).\n\n"
-            f"{text}\n\n"
-            f"Total benchmark time {total / 60:.1f} min.\n\n{args.note}"
-        )
-        cmd = "python bench/bench_finetune.py --write --no-blocks" + (f" --model {args.model}" if args.model else "")
-        write_section("Fine-tuning (issue 5)", body, cmd)
+        held_pairs = sum(len(split.copies[o]) for o in split.held)  # each held-out (original, copy) pair
+        write_results(args, base.spec, text, total, held_pairs)
     return 0
 
 
