@@ -34,7 +34,7 @@ from bench.common import (  # noqa: E402
     table,
     write_section,
 )
-from engine.model.weights import load_spec  # noqa: E402
+from engine.model.weights import ModelSpec, load_spec  # noqa: E402
 
 
 def make_camera_photos(n: int) -> Path:
@@ -81,17 +81,37 @@ def fmt(x: float, nd: int = 3) -> str:
     return f"{x:.{nd}f}"
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--camera", type=int, default=120, help="how many 12 MP photos to make (default 120)")
-    ap.add_argument("--skip-camera", action="store_true")
-    args = ap.parse_args()
-    command = "python bench/bench_scan.py " + " ".join(sys.argv[1:])
-    spec = load_spec()
-    runs = WORK / "runs"
-    shutil.rmtree(runs, ignore_errors=True)
-    runs.mkdir(parents=True)
+def method_row(name: str, ev: dict, seconds: float, n: int) -> list[str]:
+    """A row of the dev-bench table: the method's scores from evaluate() and its speed on n files."""
+    return [
+        name,
+        fmt(ev["precision"]),
+        fmt(ev["recall"]),
+        fmt(ev["f1"]),
+        fmt(ev["ap"]),
+        f"{fmt(ev['best_f1'])} @ {fmt(ev['best_f1_threshold'] or 0)}",
+        fmt(n / seconds, 1),
+        fmt(seconds, 1),
+    ]
 
+
+def cached_rescans(images: Path, cache: Path, runs: Path) -> tuple[list[float], list[float]]:
+    """Three cached rescans (the machine is shared): the CLI process's seconds and the engine's own timing."""
+    warm_runs, inproc = [], []
+    for r in range(3):
+        doc = runs / f"warm{r}.json"
+        seconds, _ = scan_cli(
+            images, runs / "engine-pairs-warm.csv", cache, ["--min-score", "0.01", "--groups-json", str(doc)]
+        )
+        warm_runs.append(seconds)
+        stats = json.loads(doc.read_text())["stats"]
+        assert stats["decoded"] == 0, "a rescan of an unchanged folder must decode nothing"
+        inproc.append(stats["timings"]["total"])
+    return warm_runs, inproc
+
+
+def dev_bench_section(spec: ModelSpec, runs: Path) -> list[str]:
+    """Engine vs pHash on the dev bench: accuracy, recall per family, cold and cached speed, peak memory."""
     bench = build_bench(seed=1)
     files = image_files(bench / "images")
     n = len(files)
@@ -100,21 +120,7 @@ def main() -> None:
     cache = runs / "cache.sqlite3"
     pairs = runs / "engine-pairs.csv"
     cold, peak = scan_cli(bench / "images", pairs, cache, ["--min-score", "0.01"])
-    # cached rescans: best of three (the machine is shared), with the engine's own timing from the JSON
-    warm_runs, inproc = [], []
-    for r in range(3):
-        doc = runs / f"warm{r}.json"
-        warm_runs.append(
-            scan_cli(
-                bench / "images",
-                runs / "engine-pairs-warm.csv",
-                cache,
-                ["--min-score", "0.01", "--groups-json", str(doc)],
-            )[0]
-        )
-        stats = json.loads(doc.read_text())["stats"]
-        assert stats["decoded"] == 0, "a rescan of an unchanged folder must decode nothing"
-        inproc.append(stats["timings"]["total"])
+    warm_runs, inproc = cached_rescans(bench / "images", cache, runs)
     warm, warm_engine = min(warm_runs), min(inproc)
     ev = evaluate(bench, pairs, spec.threshold)
     ph_pairs = runs / "phash-pairs.csv"
@@ -122,26 +128,8 @@ def main() -> None:
     ph = evaluate(bench, ph_pairs, PHASH_THRESHOLD)
 
     rows = [
-        [
-            "engine (" + spec.model_id + ")",
-            fmt(ev["precision"]),
-            fmt(ev["recall"]),
-            fmt(ev["f1"]),
-            fmt(ev["ap"]),
-            f"{fmt(ev['best_f1'])} @ {fmt(ev['best_f1_threshold'] or 0)}",
-            fmt(n / cold, 1),
-            fmt(cold, 1),
-        ],
-        [
-            "imagehash pHash, 2 processes (Hamming <= 10)",
-            fmt(ph["precision"]),
-            fmt(ph["recall"]),
-            fmt(ph["f1"]),
-            fmt(ph["ap"]),
-            f"{fmt(ph['best_f1'])} @ {fmt(ph['best_f1_threshold'] or 0)}",
-            fmt(n / ph_time, 1),
-            fmt(ph_time, 1),
-        ],
+        method_row("engine (" + spec.model_id + ")", ev, cold, n),
+        method_row("imagehash pHash, 2 processes (Hamming <= 10)", ph, ph_time, n),
     ]
     body = [
         f"Dev bench (seed 1, 3 copies per original, {n} files). Engine threshold {spec.threshold}; the engine's "
@@ -172,32 +160,51 @@ def main() -> None:
         f"(target >= 5,000; runs: {', '.join(fmt(w, 2) for w in warm_runs)} s). Peak memory of the cold "
         f"dev-bench scan: **{peak} MB** RSS.\n"
     ]
-    print("\n".join(body))
+    return body
 
+
+def camera_section(spec: ModelSpec, runs: Path, count: int) -> list[str]:
+    """Cold scans of count 12 MP photos: the engine vs pHash vs the decode floor, as ratios of one run."""
+    cam = make_camera_photos(count)
+    cam_files = image_files(cam)
+    m = len(cam_files)
+    eng, _ = scan_cli(cam, runs / "cam-pairs.csv", None)
+    ph_cam = phash_pairs(cam_files, runs / "cam-phash.csv", processes=2)
+    floor = decode_floor(cam_files, spec.input_size, processes=2)
+    crow = [
+        ["engine, cold (new process, no cache)", fmt(eng, 1), fmt(m / eng, 1), "1.00"],
+        ["imagehash pHash, 2 processes", fmt(ph_cam, 1), fmt(m / ph_cam, 1), fmt(ph_cam / eng, 2)],
+        [
+            "decode floor: DCT-scaled decode only, 2 processes",
+            fmt(floor, 1),
+            fmt(m / floor, 1),
+            fmt(floor / eng, 2),
+        ],
+    ]
+    return [
+        f"{m} camera-size JPEGs (4000x3000, q92, made from dev originals with grain), cold scans in one "
+        "run. Ratio = that method's time / the engine's time (above 1: the engine is faster).\n",
+        table(crow, ["method", "seconds", "images/s", "time ratio vs engine"]),
+        f"\nEngine vs pHash: **{ph_cam / eng:.2f}x** faster (target >= 1, goal 2); engine time / decode "
+        f"floor: {eng / floor:.2f}.\n",
+    ]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--camera", type=int, default=120, help="how many 12 MP photos to make (default 120)")
+    ap.add_argument("--skip-camera", action="store_true")
+    args = ap.parse_args()
+    command = "python bench/bench_scan.py " + " ".join(sys.argv[1:])
+    spec = load_spec()
+    runs = WORK / "runs"
+    shutil.rmtree(runs, ignore_errors=True)
+    runs.mkdir(parents=True)
+
+    body = dev_bench_section(spec, runs)
+    print("\n".join(body))
     if not args.skip_camera:
-        cam = make_camera_photos(args.camera)
-        cam_files = image_files(cam)
-        m = len(cam_files)
-        eng, _ = scan_cli(cam, runs / "cam-pairs.csv", None)
-        ph_cam = phash_pairs(cam_files, runs / "cam-phash.csv", processes=2)
-        floor = decode_floor(cam_files, spec.input_size, processes=2)
-        crow = [
-            ["engine, cold (new process, no cache)", fmt(eng, 1), fmt(m / eng, 1), "1.00"],
-            ["imagehash pHash, 2 processes", fmt(ph_cam, 1), fmt(m / ph_cam, 1), fmt(ph_cam / eng, 2)],
-            [
-                "decode floor: DCT-scaled decode only, 2 processes",
-                fmt(floor, 1),
-                fmt(m / floor, 1),
-                fmt(floor / eng, 2),
-            ],
-        ]
-        cam_body = [
-            f"{m} camera-size JPEGs (4000x3000, q92, made from dev originals with grain), cold scans in one "
-            "run. Ratio = that method's time / the engine's time (above 1: the engine is faster).\n",
-            table(crow, ["method", "seconds", "images/s", "time ratio vs engine"]),
-            f"\nEngine vs pHash: **{ph_cam / eng:.2f}x** faster (target >= 1, goal 2); engine time / decode "
-            f"floor: {eng / floor:.2f}.\n",
-        ]
+        cam_body = camera_section(spec, runs, args.camera)
         print("\n".join(cam_body))
         body += ["### Camera-size photos (12 MP)\n"] + cam_body
     write_section("Scan: engine vs pHash (issue 2)", "\n".join(body), command)
