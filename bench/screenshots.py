@@ -29,43 +29,31 @@ def wait_until(app, predicate, timeout_s: float, what: str) -> None:
         time.sleep(0.02)
 
 
-def main(argv: list[str] | None = None) -> int:
+def settle(app) -> None:
+    """Let queued paints and layouts run before a grab."""
+    for _ in range(20):
+        app.processEvents()
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("folder", nargs="?", default=str(DEFAULT_FOLDER))
     parser.add_argument("--out", default=str(ROOT / "docs" / "screenshots"))
     parser.add_argument("--exact-only", action="store_true", help="no model (byte-identical groups only)")
     parser.add_argument("--timeout", type=float, default=900, help="seconds to wait for the scan")
-    args = parser.parse_args(argv)
+    return parser.parse_args(argv)
 
-    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    tmp = tempfile.mkdtemp(prefix="doppel-shots-")
-    for name in ("DATA", "CONFIG", "CACHE"):
-        os.environ[f"DOPPEL_{name}_DIR"] = os.path.join(tmp, name.lower())
-    sys.path.insert(0, str(ROOT))
 
-    from PySide6.QtWidgets import QApplication
-
-    from gui.mainwindow import MainWindow
-    from gui.settings import AppSettings, Folder
-
-    app = QApplication.instance() or QApplication([sys.argv[0]])
-
-    def refuse_trash(path: str) -> None:
-        raise OSError("the screenshot script never deletes anything")
-
-    settings = AppSettings(folders=[Folder(args.folder)], exact_only=args.exact_only, mark_rule="resolution")
-    window = MainWindow(settings=settings, trash=refuse_trash, save=False)
-    window.resize(1440, 900)
-    window.show()
+def run_scan(app, window, timeout_s: float) -> bool:
+    """Scan through the window; False (with the reason on stderr) when it did not end with groups to show."""
     outcome: list[str] = []
     window.scanner.scanEnded.connect(outcome.append)
     started = time.monotonic()
     window.scanner.start()
-    wait_until(app, lambda: outcome, args.timeout, "the scan")
+    wait_until(app, lambda: outcome, timeout_s, "the scan")
     if outcome[0] != "done":
         print(f"screenshots: scan {outcome[0]}: {window.messages.banner.text()}", file=sys.stderr)
-        window.shutdown()
-        return 1
+        return False
     result = window.results.scan_result
     print(
         f"scanned {result.files_scanned} files in {time.monotonic() - started:.1f} s: {len(result.groups)} groups, "
@@ -73,10 +61,14 @@ def main(argv: list[str] | None = None) -> int:
     )
     if not result.groups:
         print("screenshots: no groups found; nothing to show", file=sys.stderr)
-        window.shutdown()
-        return 1
+        return False
+    return True
 
-    # a telling group to show: several resolutions of one picture, the closest such group first
+
+def show_telling_group(app, window) -> None:
+    """Select a telling group (several resolutions of one picture, the closest such group first), auto-marked,
+    with the member least like the keeper in size current: the most interesting pair to compare."""
+
     def telling(row: int) -> tuple:
         g = window.model.group(row)
         return (
@@ -100,32 +92,60 @@ def main(argv: list[str] | None = None) -> int:
     )
     keeper_path = group.keeper  # auto-mark set the rule's keeper in the group
     keeper = next(m for m in group.members if m.path == keeper_path)
-    # compare the keeper with the member least like it in size: the most interesting pair
     other = max(
         (n for n, m in enumerate(group.members) if m.path != keeper_path),
         key=lambda n: abs(group.members[n].width - keeper.width),
     )
     window.group_view.set_current_row(other)
     window.group_view.setFocus()
-    for _ in range(20):
-        app.processEvents()
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    window.grab().save(str(out / "main.png"))
 
+
+def shoot_compare(app, window, out: Path) -> None:
+    """compare.png, then compare-diff.png with the difference image on."""
     compare = window.pairs.open_compare()
     compare.resize(1440, 820)
     wait_until(app, compare.images_loaded, 120, "full images")
     compare.fit()
-    for _ in range(20):
-        app.processEvents()
+    settle(app)
     compare.grab().save(str(out / "compare.png"))
     compare.toggle_difference()
     wait_until(app, lambda: compare._diff is not None, 120, "the difference image")
     compare.fit()
-    for _ in range(20):
-        app.processEvents()
+    settle(app)
     compare.grab().save(str(out / "compare-diff.png"))
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    tmp = tempfile.mkdtemp(prefix="doppel-shots-")
+    for name in ("DATA", "CONFIG", "CACHE"):
+        os.environ[f"DOPPEL_{name}_DIR"] = os.path.join(tmp, name.lower())
+    sys.path.insert(0, str(ROOT))
+
+    from PySide6.QtWidgets import QApplication
+
+    from gui.mainwindow import MainWindow
+    from gui.settings import AppSettings, Folder
+
+    app = QApplication.instance() or QApplication([sys.argv[0]])
+
+    def refuse_trash(path: str) -> None:
+        raise OSError("the screenshot script never deletes anything")
+
+    settings = AppSettings(folders=[Folder(args.folder)], exact_only=args.exact_only, mark_rule="resolution")
+    window = MainWindow(settings=settings, trash=refuse_trash, save=False)
+    window.resize(1440, 900)
+    window.show()
+    if not run_scan(app, window, args.timeout):
+        window.shutdown()
+        return 1
+    show_telling_group(app, window)
+    settle(app)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    window.grab().save(str(out / "main.png"))
+    shoot_compare(app, window, out)
     print(f"wrote {out / 'main.png'}, {out / 'compare.png'}, {out / 'compare-diff.png'}")
     window.shutdown()
     return 0
