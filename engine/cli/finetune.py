@@ -9,12 +9,10 @@ from __future__ import annotations
 
 import argparse
 import os
-import signal
 import sys
-import time
-from types import FrameType
 
-from engine.cli.progressbar import ProgressBar
+from engine.cli.interrupt import cancel_on_sigint
+from engine.cli.progressbar import ProgressBar, timestamped_log
 from engine.progress import Cancelled, CancelToken, Progress
 from engine.runtime import DEVICES, quiet_openmp
 
@@ -81,30 +79,20 @@ def run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     token = CancelToken()
     bar = ProgressBar()
     progress = Progress(bar, token)
-
-    def on_sigint(signum: int, frame: FrameType | None) -> None:
-        if token.cancelled:
-            raise KeyboardInterrupt
-        token.cancel()
-
-    def log(line: str) -> None:
-        bar.close()
-        print(time.strftime("%H:%M:%S"), line, flush=True)
-
-    previous = signal.signal(signal.SIGINT, on_sigint)
     try:
-        folders = args.library or sorted(
-            {os.path.dirname(p) for q in pairs for p in (q.path_a, q.path_b) if os.path.isdir(os.path.dirname(p))}
-        )
-        library = library_files(folders, progress) if folders else []
-        cfg = FinetuneConfig(
-            epochs=args.epochs,
-            seed=args.seed,
-            device=args.device,
-            replay_images=args.replay_images,
-            train_blocks=args.train_blocks,
-        )
-        result = finetune(pairs, library, cfg, progress, force=args.force, log=log)
+        with cancel_on_sigint(token):
+            folders = args.library or sorted(
+                {os.path.dirname(p) for q in pairs for p in (q.path_a, q.path_b) if os.path.isdir(os.path.dirname(p))}
+            )
+            library = library_files(folders, progress) if folders else []
+            cfg = FinetuneConfig(
+                epochs=args.epochs,
+                seed=args.seed,
+                device=args.device,
+                replay_images=args.replay_images,
+                train_blocks=args.train_blocks,
+            )
+            result = finetune(pairs, library, cfg, progress, force=args.force, log=timestamped_log(bar))
     except (Cancelled, KeyboardInterrupt):
         bar.close()
         print("doppel: cancelled; nothing was saved", file=sys.stderr)
@@ -113,8 +101,6 @@ def run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         bar.close()
         print(f"doppel: error: {exc}", file=sys.stderr)
         return 2
-    finally:
-        signal.signal(signal.SIGINT, previous)
     bar.close()
     print(result.message)
     if result.status is Outcome.NEED_MORE:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Callable
 from typing import TextIO
 
 
@@ -41,3 +42,13 @@ class ProgressBar:
         if self.enabled and self._phase:
             self.stream.write("\r" + " " * 100 + "\r")
             self.stream.flush()
+
+
+def timestamped_log(bar: ProgressBar) -> Callable[[str], None]:
+    """A log for a long job's lines: the bar is cleared first so a line never lands on top of it."""
+
+    def log(line: str) -> None:
+        bar.close()
+        print(time.strftime("%H:%M:%S"), line, flush=True)
+
+    return log

@@ -6,12 +6,10 @@ Ctrl-C cancels: the checkpoint is written and ``--resume`` continues from it.
 from __future__ import annotations
 
 import argparse
-import signal
 import sys
-import time
-from types import FrameType
 
-from engine.cli.progressbar import ProgressBar
+from engine.cli.interrupt import cancel_on_sigint
+from engine.cli.progressbar import ProgressBar, timestamped_log
 from engine.imaging import INPUT_MODES
 from engine.progress import Cancelled, CancelToken, Progress
 from engine.runtime import DEVICES, quiet_openmp
@@ -103,20 +101,9 @@ def run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     )
     token = CancelToken()
     bar = ProgressBar()
-
-    def on_sigint(signum: int, frame: FrameType | None) -> None:
-        if token.cancelled:  # a second Ctrl-C: give up at once
-            raise KeyboardInterrupt
-        token.cancel()
-
-    previous = signal.signal(signal.SIGINT, on_sigint)
-
-    def log(line: str) -> None:
-        bar.close()
-        print(time.strftime("%H:%M:%S"), line, flush=True)
-
     try:
-        result = train(cfg, Progress(bar, token), resume=args.resume, log=log)
+        with cancel_on_sigint(token):
+            result = train(cfg, Progress(bar, token), resume=args.resume, log=timestamped_log(bar))
     except (Cancelled, KeyboardInterrupt):
         bar.close()
         print(f"cancelled; checkpoint kept in {args.out} (continue with --resume)", file=sys.stderr)
@@ -125,8 +112,6 @@ def run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         bar.close()
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    finally:
-        signal.signal(signal.SIGINT, previous)
     bar.close()
     print(
         f"model written to {result.model_dir} in {result.seconds / 60:.1f} min; best validation "
