@@ -12,6 +12,13 @@ import engine
 REPO = Path(__file__).resolve().parents[1]
 
 
+def run_fresh(code: str, timeout: float = 120) -> None:
+    """Run ``code`` in a new interpreter from the repository root (so sys.modules starts empty); fail with its
+    output unless it exits 0."""
+    out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=timeout)
+    assert out.returncode == 0, out.stdout + out.stderr
+
+
 def test_engine_imports_no_qt() -> None:
     names = [m.name for m in pkgutil.walk_packages(engine.__path__, "engine.")]
     assert "engine.scan" in names and "engine.model.inference" in names
@@ -21,8 +28,7 @@ def test_engine_imports_no_qt() -> None:
         "bad = sorted(m for m in sys.modules if m.startswith(('PySide6', 'shiboken6', 'PyQt')))\n"
         "print(bad); sys.exit(1 if bad else 0)\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=120)
-    assert out.returncode == 0, out.stdout + out.stderr
+    run_fresh(code)
 
 
 def test_cached_rescan_path_does_not_import_torch() -> None:
@@ -31,8 +37,7 @@ def test_cached_rescan_path_does_not_import_torch() -> None:
         "import sys\nimport engine.scan, engine.cli.scan\n"
         "print('torch' in sys.modules); sys.exit(1 if 'torch' in sys.modules else 0)\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=120)
-    assert out.returncode == 0, out.stdout + out.stderr
+    run_fresh(code)
 
 
 def test_scan_served_by_openvino_does_not_import_torch(tmp_path: Path) -> None:
@@ -66,8 +71,7 @@ def test_scan_served_by_openvino_does_not_import_torch(tmp_path: Path) -> None:
         "loaded = sorted(m for m in sys.modules if m.split('.')[0] in ('torch', 'torchvision'))\n"
         "print(loaded[:5]); sys.exit(rc or (3 if loaded else 0))\n"
     )
-    run = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=300)
-    assert run.returncode == 0, run.stdout + run.stderr
+    run_fresh(code, timeout=300)
     doc = json.loads(out.read_text())
     assert doc["stats"]["backend"] == "openvino" and doc["stats"]["decoded"] == 3
     groups = [sorted(Path(m["path"]).name for m in g["members"]) for g in doc["groups"]]

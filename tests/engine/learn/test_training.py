@@ -7,6 +7,7 @@ import math
 import shutil
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 import torch
@@ -78,22 +79,27 @@ def test_validation_split_is_deterministic_and_disjoint() -> None:
 
 
 # ------------------------------------------------------------------------------------------------ end to end
-def test_tiny_training_run_exports_resumes_and_cancels(tmp_path: Path, train_photos: Path) -> None:
-    from engine.model.weights import build_network, load_spec, verify_model_id
-
+def tiny_config(train_photos: Path, out: Path, **changes: Any) -> TrainConfig:
+    """A run that takes seconds: a dozen shared photos at 64 px, two epochs, one worker; ``changes`` on top."""
     cfg = TrainConfig(
         data=str(train_photos),
-        out=str(tmp_path / "run"),
+        out=str(out),
         max_photos=12,
         val_photos=4,
         views=3,
         epochs=2,
-        stop_epoch=1,
         batch_photos=4,
         input_size=64,
         workers=1,
         warmup_steps=1,
     )
+    return replace(cfg, **changes)
+
+
+def test_tiny_training_run_exports_resumes_and_cancels(tmp_path: Path, train_photos: Path) -> None:
+    from engine.model.weights import build_network, load_spec, verify_model_id
+
+    cfg = tiny_config(train_photos, tmp_path / "run", stop_epoch=1)
     seen: list[tuple[str, int, int]] = []
     first = train(cfg, Progress(lambda *a: seen.append(a)))
     assert any(phase == Phase.TRAINING for phase, _, _ in seen)
@@ -129,18 +135,11 @@ def test_tiny_instance_run_with_halves_memory_and_neighbour_batches(tmp_path: Pa
     reaches the precision target on the held-out pairs."""
     from engine.model.weights import load_spec
 
-    cfg = TrainConfig(
-        data=str(train_photos),
-        out=str(tmp_path / "run"),
+    cfg = tiny_config(
+        train_photos,
+        tmp_path / "run",
         max_photos=16,
-        val_photos=4,
-        views=3,
         val_views=3,
-        epochs=2,
-        batch_photos=4,
-        input_size=64,
-        workers=1,
-        warmup_steps=1,
         loss="infonce",
         memory=16,
         memory_start=1,
