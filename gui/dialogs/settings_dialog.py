@@ -67,19 +67,7 @@ class SettingsDialog(QDialog):
         self.backend.setCurrentText(settings.backend if settings.backend in BACKENDS else "auto")
         self.backend.setToolTip(translate("SettingsDialog", "auto: OpenVINO on the CPU (faster), torch on a GPU"))
 
-        self.rules = QListWidget(self)
-        self.rules.setDragDropMode(QListWidget.DragDropMode.InternalMove)
-        self.rules.setToolTip(
-            translate("SettingsDialog", "Ticked rules pick the suggested keeper, first rule first; drag to reorder")
-        )
-        order = list(settings.keep_rules) + [r for r in KEEP_RULES if r not in settings.keep_rules]
-        for r in order:
-            item = QListWidgetItem(translate("SettingsDialog", RULE_TEXT[r]) if r in RULE_TEXT else r)
-            item.setData(Qt.ItemDataRole.UserRole, r)
-            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
-            item.setCheckState(Qt.CheckState.Checked if r in settings.keep_rules else Qt.CheckState.Unchecked)
-            self.rules.addItem(item)
-        self.rules.setMaximumHeight(120)
+        self.rules = self._rules_list(settings.keep_rules)
 
         self.raw_jpeg = QComboBox(self)
         for rule in RAW_JPEG_RULES:
@@ -112,7 +100,26 @@ class SettingsDialog(QDialog):
             self,
         )
         self.verify.setChecked(settings.verify)
+        self._lay_out(cache_row)
 
+    def _rules_list(self, ticked: list[str]) -> QListWidget:
+        """Every keep rule, the ticked ones first in their order, then the rest; drag to reorder."""
+        rules = QListWidget(self)
+        rules.setDragDropMode(QListWidget.DragDropMode.InternalMove)
+        rules.setToolTip(
+            translate("SettingsDialog", "Ticked rules pick the suggested keeper, first rule first; drag to reorder")
+        )
+        order = list(ticked) + [r for r in KEEP_RULES if r not in ticked]
+        for r in order:
+            item = QListWidgetItem(translate("SettingsDialog", RULE_TEXT[r]) if r in RULE_TEXT else r)
+            item.setData(Qt.ItemDataRole.UserRole, r)
+            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+            item.setCheckState(Qt.CheckState.Checked if r in ticked else Qt.CheckState.Unchecked)
+            rules.addItem(item)
+        rules.setMaximumHeight(120)
+        return rules
+
+    def _lay_out(self, cache_row: QHBoxLayout) -> None:
         form = QFormLayout()
         form.addRow(translate("SettingsDialog", "Similarity threshold:"), self.model_default)
         form.addRow("", self.threshold)
