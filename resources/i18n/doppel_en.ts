@@ -504,284 +504,284 @@ Removed files go to the system trash; moves, trash and link replacements can be 
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../gui/menus.py" line="179"/>
+        <location filename="../../gui/menus.py" line="189"/>
         <source>&amp;File</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../gui/menus.py" line="180"/>
+        <location filename="../../gui/menus.py" line="190"/>
         <source>Add folder…</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../gui/menus.py" line="181"/>
+        <location filename="../../gui/menus.py" line="191"/>
         <source>Scan</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../gui/menus.py" line="182"/>
+        <location filename="../../gui/menus.py" line="192"/>
         <source>Cancel scan</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../gui/menus.py" line="187"/>
+        <location filename="../../gui/menus.py" line="197"/>
         <source>Open results…</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../gui/menus.py" line="189"/>
+        <location filename="../../gui/menus.py" line="199"/>
         <source>Results saved earlier</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../gui/menus.py" line="194"/>
+        <location filename="../../gui/menus.py" line="204"/>
         <source>Save results</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../gui/menus.py" line="196"/>
+        <location filename="../../gui/menus.py" line="206"/>
         <source>Groups, keepers and marks</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../gui/menus.py" line="198"/>
+        <location filename="../../gui/menus.py" line="208"/>
         <source>Save results as…</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../gui/menus.py" line="202"/>
+        <location filename="../../gui/menus.py" line="212"/>
         <source>Export as CSV…</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../gui/menus.py" line="204"/>
+        <location filename="../../gui/menus.py" line="214"/>
         <source>One row per file: group, path, state, score…</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../gui/menus.py" line="210"/>
+        <location filename="../../gui/menus.py" line="220"/>
         <source>Open the current file</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../gui/menus.py" line="212"/>
+        <location filename="../../gui/menus.py" line="222"/>
         <source>In the app your desktop uses for it</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../gui/menus.py" line="215"/>
+        <location filename="../../gui/menus.py" line="225"/>
         <source>Show in folder</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../gui/menus.py" line="215"/>
+        <location filename="../../gui/menus.py" line="225"/>
         <source>In the file manager</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../gui/menus.py" line="218"/>
+        <location filename="../../gui/menus.py" line="228"/>
         <source>Preferences…</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../gui/menus.py" line="219"/>
+        <location filename="../../gui/menus.py" line="229"/>
         <source>Skipped files and messages…</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../gui/menus.py" line="221"/>
+        <location filename="../../gui/menus.py" line="231"/>
         <source>Quit</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../gui/menus.py" line="223"/>
+        <location filename="../../gui/menus.py" line="251"/>
         <source>&amp;Edit</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../gui/menus.py" line="227"/>
+        <location filename="../../gui/menus.py" line="255"/>
         <source>Copy path</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../gui/menus.py" line="229"/>
+        <location filename="../../gui/menus.py" line="257"/>
         <source>The current file&apos;s path, to the clipboard</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../gui/menus.py" line="234"/>
+        <location filename="../../gui/menus.py" line="262"/>
         <source>Filter the groups</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../gui/menus.py" line="236"/>
+        <location filename="../../gui/menus.py" line="264"/>
         <source>By path or file name</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../gui/menus.py" line="239"/>
+        <location filename="../../gui/menus.py" line="267"/>
         <source>&amp;Mark</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../gui/menus.py" line="240"/>
+        <location filename="../../gui/menus.py" line="268"/>
         <source>Toggle mark</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../gui/menus.py" line="240"/>
+        <location filename="../../gui/menus.py" line="268"/>
         <source>Space in the lists</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../gui/menus.py" line="241"/>
+        <location filename="../../gui/menus.py" line="269"/>
         <source>Mark</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../gui/menus.py" line="241"/>
+        <location filename="../../gui/menus.py" line="269"/>
         <source>Delete in the lists</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../gui/menus.py" line="243"/>
+        <location filename="../../gui/menus.py" line="271"/>
         <source>Auto-mark: keep…</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../gui/menus.py" line="245"/>
+        <location filename="../../gui/menus.py" line="273"/>
         <source>Keep {what}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../gui/menus.py" line="248"/>
+        <location filename="../../gui/menus.py" line="276"/>
         <source>Auto-mark by the chosen rule</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../gui/menus.py" line="249"/>
+        <location filename="../../gui/menus.py" line="277"/>
         <source>Clear all marks</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../gui/menus.py" line="251"/>
+        <location filename="../../gui/menus.py" line="293"/>
         <source>&amp;Actions</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../gui/menus.py" line="252"/>
+        <location filename="../../gui/menus.py" line="294"/>
         <source>Move marked to trash…</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../gui/menus.py" line="253"/>
+        <location filename="../../gui/menus.py" line="295"/>
         <source>Move marked to folder…</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../gui/menus.py" line="258"/>
+        <location filename="../../gui/menus.py" line="300"/>
         <source>Replace with hard links…</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../gui/menus.py" line="259"/>
+        <location filename="../../gui/menus.py" line="301"/>
         <source>Byte-identical copies become hard links to the kept copy</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../gui/menus.py" line="264"/>
+        <location filename="../../gui/menus.py" line="306"/>
         <source>Replace with symbolic links…</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../gui/menus.py" line="265"/>
+        <location filename="../../gui/menus.py" line="307"/>
         <source>Byte-identical copies become links to the kept copy</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../gui/menus.py" line="271"/>
+        <location filename="../../gui/menus.py" line="313"/>
         <source>Undo</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../gui/menus.py" line="273"/>
+        <location filename="../../gui/menus.py" line="315"/>
         <source>Undo the last move, trash or link replacement</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../gui/menus.py" line="277"/>
+        <location filename="../../gui/menus.py" line="319"/>
         <source>&amp;Pair</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../gui/menus.py" line="278"/>
+        <location filename="../../gui/menus.py" line="320"/>
         <source>Compare with keeper</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../gui/menus.py" line="278"/>
+        <location filename="../../gui/menus.py" line="320"/>
         <source>Enter in the lists</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../gui/menus.py" line="279"/>
+        <location filename="../../gui/menus.py" line="321"/>
         <source>Not a duplicate (of the keeper)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../gui/menus.py" line="280"/>
+        <location filename="../../gui/menus.py" line="322"/>
         <source>Is a duplicate (of the keeper)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../gui/menus.py" line="282"/>
+        <location filename="../../gui/menus.py" line="324"/>
         <source>M&amp;odel</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../gui/menus.py" line="286"/>
+        <location filename="../../gui/menus.py" line="328"/>
         <source>Improve the model…</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../gui/menus.py" line="287"/>
+        <location filename="../../gui/menus.py" line="329"/>
         <source>Fine-tune on the pairs you marked Is / Not a duplicate</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../gui/menus.py" line="289"/>
+        <location filename="../../gui/menus.py" line="331"/>
         <source>Model versions…</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../gui/menus.py" line="291"/>
+        <location filename="../../gui/menus.py" line="349"/>
         <source>&amp;Help</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../gui/menus.py" line="292"/>
-        <location filename="../../gui/menus.py" line="342"/>
+        <location filename="../../gui/menus.py" line="350"/>
+        <location filename="../../gui/menus.py" line="391"/>
         <source>Keyboard shortcuts</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../gui/menus.py" line="294"/>
-        <location filename="../../gui/menus.py" line="295"/>
+        <location filename="../../gui/menus.py" line="352"/>
+        <location filename="../../gui/menus.py" line="353"/>
         <source>About Doppel</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../gui/menus.py" line="321"/>
+        <location filename="../../gui/menus.py" line="370"/>
         <source>Main</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../gui/menus.py" line="328"/>
+        <location filename="../../gui/menus.py" line="377"/>
         <source> Keep: </source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../gui/menus.py" line="333"/>
+        <location filename="../../gui/menus.py" line="382"/>
         <source>Auto-mark</source>
         <translation type="unfinished"></translation>
     </message>
@@ -797,69 +797,69 @@ Removed files go to the system trash; moves, trash and link replacements can be 
 <context>
     <name>ModelsDialog</name>
     <message>
-        <location filename="../../gui/dialogs/models_dialog.py" line="92"/>
+        <location filename="../../gui/dialogs/models_dialog.py" line="107"/>
         <source>Improve the model</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../gui/dialogs/models_dialog.py" line="97"/>
+        <location filename="../../gui/dialogs/models_dialog.py" line="112"/>
         <source>Learning from the pairs you marked “Is / Not a duplicate”…</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../gui/dialogs/models_dialog.py" line="160"/>
+        <location filename="../../gui/dialogs/models_dialog.py" line="175"/>
         <source>Cancelling…</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../gui/dialogs/models_dialog.py" line="192"/>
+        <location filename="../../gui/dialogs/models_dialog.py" line="212"/>
         <source>Switched back to {version}.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../gui/dialogs/models_dialog.py" line="206"/>
-        <location filename="../../gui/dialogs/models_dialog.py" line="286"/>
-        <location filename="../../gui/dialogs/models_dialog.py" line="309"/>
+        <location filename="../../gui/dialogs/models_dialog.py" line="226"/>
+        <location filename="../../gui/dialogs/models_dialog.py" line="308"/>
+        <location filename="../../gui/dialogs/models_dialog.py" line="331"/>
         <source>Model versions</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../gui/dialogs/models_dialog.py" line="211"/>
+        <location filename="../../gui/dialogs/models_dialog.py" line="231"/>
         <source>Use selected</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../gui/dialogs/models_dialog.py" line="212"/>
+        <location filename="../../gui/dialogs/models_dialog.py" line="232"/>
         <source>Use the bundled model</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../gui/dialogs/models_dialog.py" line="213"/>
+        <location filename="../../gui/dialogs/models_dialog.py" line="233"/>
         <source>Remove…</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../gui/dialogs/models_dialog.py" line="214"/>
+        <location filename="../../gui/dialogs/models_dialog.py" line="234"/>
         <source>Close</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../gui/dialogs/models_dialog.py" line="228"/>
+        <location filename="../../gui/dialogs/models_dialog.py" line="248"/>
         <source>Scans use the model marked “in use”. Versions come from Model › Improve the model…; the bundled model is never changed.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../gui/dialogs/models_dialog.py" line="262"/>
+        <location filename="../../gui/dialogs/models_dialog.py" line="284"/>
         <source>   (in use)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../gui/dialogs/models_dialog.py" line="300"/>
+        <location filename="../../gui/dialogs/models_dialog.py" line="322"/>
         <source>Remove version</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../gui/dialogs/models_dialog.py" line="301"/>
+        <location filename="../../gui/dialogs/models_dialog.py" line="323"/>
         <source>Delete version {model_id}?</source>
         <translation type="unfinished"></translation>
     </message>
@@ -945,31 +945,36 @@ Removed files go to the system trash; moves, trash and link replacements can be 
     </message>
     <message>
         <location filename="../../gui/views/progress_panel.py" line="22"/>
-        <source>Grouping</source>
+        <source>Checking close pairs</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
         <location filename="../../gui/views/progress_panel.py" line="23"/>
-        <source>Moving to the trash</source>
+        <source>Grouping</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
         <location filename="../../gui/views/progress_panel.py" line="24"/>
+        <source>Moving to the trash</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/views/progress_panel.py" line="25"/>
         <source>Moving files</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../gui/views/progress_panel.py" line="42"/>
+        <location filename="../../gui/views/progress_panel.py" line="43"/>
         <source>Cancel</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../gui/views/progress_panel.py" line="43"/>
+        <location filename="../../gui/views/progress_panel.py" line="44"/>
         <source>Stop the scan (Esc)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../gui/views/progress_panel.py" line="82"/>
+        <location filename="../../gui/views/progress_panel.py" line="83"/>
         <source>Cancelling…</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1267,87 +1272,92 @@ Keeper: {path}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../gui/dialogs/settings_dialog.py" line="73"/>
+        <location filename="../../gui/dialogs/settings_dialog.py" line="110"/>
         <source>Ticked rules pick the suggested keeper, first rule first; drag to reorder</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../gui/dialogs/settings_dialog.py" line="89"/>
+        <location filename="../../gui/dialogs/settings_dialog.py" line="77"/>
         <source>A camera RAW and the JPEG shot with it (same name, same folder) are one group</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../gui/dialogs/settings_dialog.py" line="93"/>
+        <location filename="../../gui/dialogs/settings_dialog.py" line="81"/>
         <source>A keeper in one of these folders wins before the rules (separate with ;)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../gui/dialogs/settings_dialog.py" line="95"/>
+        <location filename="../../gui/dialogs/settings_dialog.py" line="83"/>
         <source>Cache image analysis between scans</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../gui/dialogs/settings_dialog.py" line="98"/>
+        <location filename="../../gui/dialogs/settings_dialog.py" line="86"/>
         <source>default location</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../gui/dialogs/settings_dialog.py" line="99"/>
+        <location filename="../../gui/dialogs/settings_dialog.py" line="87"/>
         <source>Browse…</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../gui/dialogs/settings_dialog.py" line="104"/>
+        <location filename="../../gui/dialogs/settings_dialog.py" line="92"/>
         <source>Include hidden files and folders</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../gui/dialogs/settings_dialog.py" line="107"/>
+        <location filename="../../gui/dialogs/settings_dialog.py" line="95"/>
         <source>Byte-identical files only (fast, no image analysis)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../gui/dialogs/settings_dialog.py" line="112"/>
+        <location filename="../../gui/dialogs/settings_dialog.py" line="99"/>
+        <source>Check near misses by geometry (finds small crops and screenshots; slower)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../gui/dialogs/settings_dialog.py" line="124"/>
         <source>Similarity threshold:</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../gui/dialogs/settings_dialog.py" line="114"/>
+        <location filename="../../gui/dialogs/settings_dialog.py" line="126"/>
         <source>Device:</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../gui/dialogs/settings_dialog.py" line="115"/>
+        <location filename="../../gui/dialogs/settings_dialog.py" line="127"/>
         <source>Inference runtime:</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../gui/dialogs/settings_dialog.py" line="116"/>
+        <location filename="../../gui/dialogs/settings_dialog.py" line="128"/>
         <source>Suggested keeper:</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../gui/dialogs/settings_dialog.py" line="117"/>
+        <location filename="../../gui/dialogs/settings_dialog.py" line="129"/>
         <source>RAW + JPEG of one shot:</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../gui/dialogs/settings_dialog.py" line="118"/>
+        <location filename="../../gui/dialogs/settings_dialog.py" line="130"/>
         <source>Preferred folders:</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../gui/dialogs/settings_dialog.py" line="119"/>
+        <location filename="../../gui/dialogs/settings_dialog.py" line="131"/>
         <source>Cache:</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../gui/dialogs/settings_dialog.py" line="120"/>
+        <location filename="../../gui/dialogs/settings_dialog.py" line="132"/>
         <source>Cache file:</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../gui/dialogs/settings_dialog.py" line="133"/>
+        <location filename="../../gui/dialogs/settings_dialog.py" line="146"/>
         <source>Cache file</source>
         <translation type="unfinished"></translation>
     </message>
