@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import dataclass
+from typing import Any
 
 from engine.results import Group, Member
 from engine.settings import RAW_JPEG_RULES
@@ -26,13 +27,19 @@ class GroupsFile:
     raw_jpeg: str = ""  # which of a RAW + camera JPEG pair stays (engine.settings.RAW_JPEG_RULES); "": not said
 
 
-def _int(value, where: str) -> int:
+def _int(value: object, where: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
         raise GroupsFileError(f"{where} must be a whole number of at least 0, not {value!r}")
     return value
 
 
-def _member(raw, where: str) -> Member:
+def _text(raw: dict[str, Any], key: str) -> str | None:
+    """An optional text field: anything but a string (missing, null, a number) counts as not given."""
+    value = raw.get(key)
+    return value if isinstance(value, str) else None
+
+
+def _member(raw: object, where: str) -> Member:
     if not isinstance(raw, dict):
         raise GroupsFileError(f"{where} must be an object")
     path = raw.get("path")
@@ -48,21 +55,21 @@ def _member(raw, where: str) -> Member:
         width=width if isinstance(width, int) else 0,
         height=height if isinstance(height, int) else 0,
         score=float(score) if isinstance(score, (int, float)) else 1.0,
-        capture_time=raw.get("capture_time") if isinstance(raw.get("capture_time"), str) else None,
-        camera=raw.get("camera") if isinstance(raw.get("camera"), str) else None,
-        exact_of=raw.get("exact_of") if isinstance(raw.get("exact_of"), str) else None,
-        fmt=raw.get("fmt") if isinstance(raw.get("fmt"), str) else "",
+        capture_time=_text(raw, "capture_time"),
+        camera=_text(raw, "camera"),
+        exact_of=_text(raw, "exact_of"),
+        fmt=_text(raw, "fmt") or "",
     )
 
 
-def members_from(raw, where: str) -> tuple[Member, ...]:
+def members_from(raw: object, where: str) -> tuple[Member, ...]:
     """A list of member objects, each checked as a group's members are (the app's ``ungrouped`` files)."""
     if not isinstance(raw, list):
         raise GroupsFileError(f"{where} must be a list of members")
     return tuple(_member(m, f"{where}, member {k}") for k, m in enumerate(raw, 1))
 
 
-def _group(raw, n: int, seen: set[str]) -> Group:
+def _group(raw: object, n: int, seen: set[str]) -> Group:
     where = f"group {n}"
     if not isinstance(raw, dict) or not isinstance(raw.get("members"), list):
         raise GroupsFileError(f"{where} must be an object with a list of members")
@@ -73,13 +80,15 @@ def _group(raw, n: int, seen: set[str]) -> Group:
             raise GroupsFileError(f"{where}: {p} is listed twice (each file may be in one group only)")
         seen.add(p)
     keeper = raw.get("keeper")
-    if keeper not in paths:
+    if not isinstance(keeper, str) or keeper not in paths:
         raise GroupsFileError(f"{where}: the keeper {keeper!r} is not one of the group's members")
-    reference = raw.get("reference") if raw.get("reference") in paths else keeper
+    reference = _text(raw, "reference")
+    if reference not in paths:
+        reference = keeper
     return Group(members=members, reference=reference, keeper=keeper, exact=raw.get("exact") is True)
 
 
-def load_document(path: str | os.PathLike) -> dict:
+def load_document(path: str | os.PathLike[str]) -> dict[str, Any]:
     """The JSON object in ``path``, with a list of groups (not yet checked); GroupsFileError when it is not one."""
     try:
         with open(path, encoding="utf-8", errors="surrogateescape") as fh:
@@ -93,11 +102,11 @@ def load_document(path: str | os.PathLike) -> dict:
     return doc
 
 
-def read_groups(path: str | os.PathLike) -> GroupsFile:
+def read_groups(path: str | os.PathLike[str]) -> GroupsFile:
     return groups_from(load_document(path), path)
 
 
-def groups_from(doc: dict, path: str | os.PathLike) -> GroupsFile:
+def groups_from(doc: dict[str, Any], path: str | os.PathLike[str]) -> GroupsFile:
     """The groups and roots of a document :func:`load_document` read, every field checked."""
     seen: set[str] = set()
     groups = tuple(_group(g, n, seen) for n, g in enumerate(doc["groups"], 1))
