@@ -17,19 +17,27 @@ import os
 import secrets
 import time
 from collections.abc import Iterable
+from io import BufferedRandom
 from pathlib import Path
+from typing import Any
 
 from engine.paths import data_dir
 
 try:
     import fcntl
 except ImportError:  # Windows: no advisory lock; one Doppel at a time is then the user's care
-    fcntl = None
+    HAVE_FLOCK = False
+else:
+    HAVE_FLOCK = True
 
 LOG_NAME = "actions.jsonl"
 OPEN = "intent"
 FORWARD_ACTIONS = ("trash", "move", "hardlink", "symlink")
 LOCK_WAIT_S = 2.0
+
+Record = dict[str, Any]
+"""One line of the log as JSON gave it back: which fields it has depends on its action and status, and a line
+written by an older version (or damaged) may lack any of them, so readers check what they rely on."""
 
 
 class ActionLogError(Exception):
@@ -49,7 +57,7 @@ def new_batch_id() -> str:
     return f"{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}-{secrets.token_hex(3)}"
 
 
-def _lock(fh) -> bool:
+def _lock(fh: BufferedRandom) -> bool:
     """Take the lock, waiting up to LOCK_WAIT_S (the start-up recovery of the same window may hold it briefly)."""
     deadline = time.monotonic() + LOCK_WAIT_S
     while True:
@@ -66,12 +74,12 @@ class ActionLog:
     """An open, locked log. ``write`` appends one record and flushes it to the OS (which survives kill -9);
     ``sync`` makes what was written durable (a power cut), once per batch."""
 
-    def __init__(self, path: Path, fh) -> None:
+    def __init__(self, path: Path, fh: BufferedRandom) -> None:
         self.path = path
         self._fh = fh
 
     @classmethod
-    def open(cls, path: str | os.PathLike | None = None) -> ActionLog:
+    def open(cls, path: str | os.PathLike[str] | None = None) -> ActionLog:
         """Open for appending and take the lock; :class:`ActionLogError` with a message for the user if not."""
         path = Path(path) if path is not None else default_log_path()
         try:
@@ -79,7 +87,7 @@ class ActionLog:
             fh = open(path, "a+b")
         except OSError as exc:
             raise ActionLogError(f"the action log {path} cannot be written ({exc.strerror or exc})") from None
-        if fcntl is not None and not _lock(fh):
+        if HAVE_FLOCK and not _lock(fh):
             fh.close()
             raise ActionLogError(
                 "another Doppel window or command is acting on files right now (its action log is in use); "
@@ -102,7 +110,7 @@ class ActionLog:
             self._fh.write(b"\n")
             self._fh.flush()
 
-    def write(self, record: dict) -> None:
+    def write(self, record: Record) -> None:
         """Append ``record`` (a ``time`` is added); :class:`ActionLogError` if the disk refuses."""
         line = json.dumps({"time": now(), **record}, ensure_ascii=False) + "\n"
         try:
@@ -131,11 +139,11 @@ class ActionLog:
     def __enter__(self) -> ActionLog:
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
 
-def read_log(log_path: str | os.PathLike | None = None) -> list[dict]:
+def read_log(log_path: str | os.PathLike[str] | None = None) -> list[Record]:
     """Every record, oldest first; a line that does not parse (torn by a crash) is left out."""
     path = Path(log_path) if log_path is not None else default_log_path()
     try:
@@ -154,15 +162,15 @@ def read_log(log_path: str | os.PathLike | None = None) -> list[dict]:
     return records
 
 
-def key(record: dict) -> tuple[str, int] | None:
+def key(record: Record) -> tuple[str, int] | None:
     """(batch, n): what ties an intent to its closing line; None for records of the old, unjournalled format."""
     batch, n = record.get("batch"), record.get("n")
     return (batch, n) if isinstance(batch, str) and isinstance(n, int) else None
 
 
-def open_intents(records: Iterable[dict]) -> list[dict]:
+def open_intents(records: Iterable[Record]) -> list[Record]:
     """Intents that no later line closes: the files an interrupted action may have left half-way."""
-    pending: dict[tuple[str, int], dict] = {}
+    pending: dict[tuple[str, int], Record] = {}
     for r in records:
         k = key(r)
         if k is None:
@@ -174,7 +182,7 @@ def open_intents(records: Iterable[dict]) -> list[dict]:
     return list(pending.values())
 
 
-def done_records(records: Iterable[dict], batch: str | None = None) -> list[dict]:
+def done_records(records: Iterable[Record], batch: str | None = None) -> list[Record]:
     """The ``done`` records of forward actions (of ``batch``, or of the latest batch that has any) not yet undone.
 
     A done line carries only what changed; the intent's fields (size, mtime, temporary names) are merged in.
