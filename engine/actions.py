@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping, Sequence
+from typing import Protocol, TypeVar
 
 from engine import filemoves as fm
+from engine.actionlog import Record
 from engine.paths import inside_any
 from engine.progress import Phase
 from engine.results import Member
@@ -20,6 +22,27 @@ from engine.trash import info_file, send_to_trash
 TrashFn = Callable[[str], "str | None"]
 """Sends a file to the trash; returns its place there when known (``send_to_trash`` does on Linux)."""
 LINK_KINDS = ("hardlink", "symlink")
+ItemT = TypeVar("ItemT", contravariant=True)
+
+
+class FileOp(Protocol[ItemT]):
+    """One file action as the runner in :mod:`engine.fileops` drives it; ``ItemT`` is what it is given to act on
+    (a scan :class:`~engine.results.Member`, or a done record for Undo)."""
+
+    @property
+    def action(self) -> str: ...
+
+    def path_of(self, item: ItemT) -> str: ...
+
+    def check(self, item: ItemT) -> str | None: ...
+
+    def recheck(self, intent: Record) -> str | None: ...
+
+    def plan(self, item: ItemT, tag: str) -> Record: ...
+
+    def perform(self, intent: Record) -> Record: ...
+
+    def describe(self, intent: Record) -> str: ...
 
 
 def unchanged_reason(member: Member) -> str | None:
@@ -35,7 +58,7 @@ def unchanged_reason(member: Member) -> str | None:
     return None
 
 
-def _scan_fields(m: Member) -> dict:
+def _scan_fields(m: Member) -> Record:
     st = os.lstat(m.path)
     return {"path": m.path, "size": m.size, "mtime_ns": m.mtime_ns, "mode": st.st_mode, "ident": [st.st_dev, st.st_ino]}
 
@@ -51,7 +74,7 @@ class MemberOp:
     def check(self, m: Member) -> str | None:
         return None
 
-    def recheck(self, intent: dict) -> str | None:
+    def recheck(self, intent: Record) -> str | None:
         return unchanged_reason(Member(intent["path"], intent["size"], intent["mtime_ns"], 0, 0, 0.0))
 
 
@@ -61,14 +84,14 @@ class TrashOp(MemberOp):
     def __init__(self, trash: TrashFn | None = None) -> None:
         self.trash = trash or send_to_trash
 
-    def plan(self, m: Member, tag: str) -> dict:
+    def plan(self, m: Member, tag: str) -> Record:
         return _scan_fields(m)
 
-    def perform(self, intent: dict) -> dict:
+    def perform(self, intent: Record) -> Record:
         dest = self.trash(intent["path"])
         return {"dest": dest} if isinstance(dest, str) else {}
 
-    def describe(self, intent: dict) -> str:
+    def describe(self, intent: Record) -> str:
         return "would go to the trash"
 
 
@@ -87,16 +110,16 @@ class MoveOp(MemberOp):
         root = inside_any(path, self.roots) if self.keep_tree else None  # the deepest root first
         return os.path.relpath(path, root) if root is not None else os.path.basename(path)
 
-    def plan(self, m: Member, tag: str) -> dict:
+    def plan(self, m: Member, tag: str) -> Record:
         dest = fm.free_name(os.path.join(self.dest_dir, self.relative_place(m.path)), self.taken)
         self.taken.add(dest)
         return {**_scan_fields(m), "dest": dest, "tmp": fm.temp_name(os.path.dirname(dest), tag)}
 
-    def perform(self, intent: dict) -> dict:
+    def perform(self, intent: Record) -> Record:
         copied = fm.move_file(intent["path"], intent["dest"], intent["tmp"])
         return {"dest": intent["dest"], "copied": copied}
 
-    def describe(self, intent: dict) -> str:
+    def describe(self, intent: Record) -> str:
         return f"would move to {intent['dest']}"
 
 
@@ -141,12 +164,12 @@ class LinkOp(MemberOp):
             self.near.add(m.path)
         return None
 
-    def recheck(self, intent: dict) -> str | None:
+    def recheck(self, intent: Record) -> str | None:
         target = Member(intent["target"], intent["target_size"], intent["target_mtime_ns"], 0, 0, 0.0)
         why = super().recheck(intent)
         return why or (f"not replaced: {target.path} {unchanged_reason(target)}" if unchanged_reason(target) else None)
 
-    def plan(self, m: Member, tag: str) -> dict:
+    def plan(self, m: Member, tag: str) -> Record:
         t = self.targets[m.path]
         return {
             **_scan_fields(m),
@@ -158,7 +181,7 @@ class LinkOp(MemberOp):
             "near": m.path in self.near,
         }
 
-    def perform(self, intent: dict) -> dict:
+    def perform(self, intent: Record) -> Record:
         path, tmp = intent["path"], intent["tmp"]
         dest = self.trash(path) if intent["near"] else None
         try:
@@ -170,7 +193,7 @@ class LinkOp(MemberOp):
             raise
         return {"dest": dest} if isinstance(dest, str) else {}
 
-    def describe(self, intent: dict) -> str:
+    def describe(self, intent: Record) -> str:
         kind = "a hard link" if self.action == "hardlink" else "a symbolic link"
         near = "; it differs from it, so the original goes to the trash first" if intent["near"] else ""
         return f"would become {kind} to {intent['target']}{near}"
@@ -181,15 +204,17 @@ class UndoOp:
 
     action = "undo"
 
-    def path_of(self, rec: dict) -> str:
+    def path_of(self, rec: Record) -> str:
         where = rec.get("dest") if rec.get("action") in ("move", "trash") else None
         return str(where or rec.get("path", "?"))
 
-    def check(self, rec: dict) -> str | None:
+    def check(self, rec: Record) -> str | None:
         action, original, where = rec["action"], rec["path"], rec.get("dest")
         if action == "trash" and not where:
             return "went to the system trash; restore it from there (its place in the trash is not known)"
         if action in ("move", "trash"):
+            if not isinstance(where, str) or not where:
+                return "has no record of where it was moved to; left as it is"
             if not os.path.lexists(where):
                 return f"is no longer at {where}"
             if os.path.lexists(original):
@@ -198,19 +223,22 @@ class UndoOp:
         if not fm.links_to(original, rec["target"], action):
             return "is no longer the link Doppel made; left as it is"
         if rec.get("near"):
-            return None if where and os.path.lexists(where) else "its original is no longer in the trash"
+            in_trash = isinstance(where, str) and os.path.lexists(where)
+            return None if in_trash else "its original is no longer in the trash"
         target = Member(rec["target"], rec["target_size"], rec["target_mtime_ns"], 0, 0, 0.0)
         why = unchanged_reason(target)
         return f"cannot get its bytes back: {target.path} {why}" if why else None
 
-    def recheck(self, intent: dict) -> str | None:
+    def recheck(self, intent: Record) -> str | None:
         return None
 
-    def plan(self, rec: dict, tag: str) -> dict:
+    def plan(self, rec: Record, tag: str) -> Record:
         undoes = {"undoes": [rec["batch"], rec["n"]]} if "batch" in rec and "n" in rec else {}
         original, where = rec["path"], rec.get("dest")
         tmp = fm.temp_name(os.path.dirname(original), tag)
         if rec["action"] in ("move", "trash"):
+            if not isinstance(where, str):  # check() turned such a record away; never plan a move to nowhere
+                raise ValueError(f"the record of {original} does not say where it went")
             info = {"info": info_file(where)} if rec["action"] == "trash" else {}
             return {"action": f"undo-{rec['action']}", "path": where, "dest": original, "tmp": tmp, **info, **undoes}
         keep = ("target", "mtime_ns", "mode", "near")
@@ -224,7 +252,7 @@ class UndoOp:
             **undoes,
         }
 
-    def perform(self, intent: dict) -> dict:
+    def perform(self, intent: Record) -> Record:
         action, path, tmp = intent["action"], intent["path"], intent["tmp"]
         if action in ("undo-move", "undo-trash"):
             fm.move_file(path, intent["dest"], tmp)
@@ -239,11 +267,11 @@ class UndoOp:
             fm.replace_with_copy(path, intent["target"], tmp, intent["mtime_ns"], intent["mode"])
         return {"dest": path}
 
-    def describe(self, intent: dict) -> str:
+    def describe(self, intent: Record) -> str:
         return f"would be put back at {intent.get('dest', intent['path'])}"
 
 
-def _same_as_recorded(path: str, rec: dict) -> str | None:
+def _same_as_recorded(path: str, rec: Record) -> str | None:
     if "size" not in rec or "mtime_ns" not in rec:
         return None
     try:

@@ -279,6 +279,16 @@ def test_undo_of_a_damaged_record_is_reported_not_raised():
     assert len(report.skipped) == 2 and not report.done
 
 
+def test_undo_of_a_move_record_without_its_destination_says_so_and_touches_nothing(tmp_path):
+    moved = write(tmp_path / "moved" / "b.jpg", b"moved here")
+    original = str(tmp_path / "b.jpg")
+    report = undo([{"action": "move", "path": original}, {"action": "move", "path": original, "dest": None}])
+    assert not report.done and len(report.skipped) == 2
+    assert all("no record of where it was moved to" in o.message for o in report.skipped)
+    assert moved.read_bytes() == b"moved here" and not os.path.exists(original)
+    assert [e["status"] for e in read_log()] == ["skipped", "skipped"]
+
+
 def test_the_last_copy_rule_looks_at_the_whole_action_not_one_batch(group, monkeypatch):
     monkeypatch.setattr(fileops, "BATCH", 1)  # b and c are acted on in different batches
     os.remove(group.keeper)
