@@ -10,23 +10,25 @@ reported, never guessed at. Nothing here removes the only copy of a file's bytes
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 
 from engine import filemoves as fm
-from engine.actionlog import ActionLog, ActionLogError, default_log_path, open_intents, read_log
+from engine.actionlog import ActionLog, ActionLogError, Record, default_log_path, open_intents, read_log
 from engine.results import Outcome
 from engine.trash import info_file, locate_trashed, remove_orphan_infos
 
-Verdict = tuple[str, dict, str]  # (status for the closing line, fields it adds, what happened, for the user)
+Verdict = tuple[str, Record, str]  # (status for the closing line, fields it adds, what happened, for the user)
 
 
 def recover_move(src: str, dest: str, tmp: str | None) -> Verdict:
     """A (possibly cross-device) move from ``src`` to ``dest`` via ``tmp`` that may have stopped anywhere."""
-    s, d, t = os.path.lexists(src), os.path.lexists(dest), bool(tmp) and os.path.lexists(tmp)
-    if t and not s and not d:  # cannot happen in our order; if it does, the copy is the only one left
-        os.rename(tmp, dest)
+    s, d = os.path.lexists(src), os.path.lexists(dest)
+    left = tmp if tmp and os.path.lexists(tmp) else None  # the temporary copy, when there is one on disk
+    if left is not None and not s and not d:  # cannot happen in our order; if it does, the copy is the only one
+        os.rename(left, dest)
         return "done", {"dest": dest}, f"moved to {dest} (finished from its temporary copy)"
-    if t:
-        fm.remove_quietly(tmp)
+    if left is not None:
+        fm.remove_quietly(left)
     if d and not s:
         return "done", {"dest": dest}, f"moved to {dest} (finished)"
     if s and not d:
@@ -43,7 +45,7 @@ def recover_move(src: str, dest: str, tmp: str | None) -> Verdict:
     return "failed", {}, f"neither it nor {dest} exists; something else removed it"
 
 
-def _ident_matches(path: str, intent: dict) -> bool:
+def _ident_matches(path: str, intent: Record) -> bool:
     ident = intent.get("ident")
     if not ident:
         return True
@@ -51,12 +53,12 @@ def _ident_matches(path: str, intent: dict) -> bool:
     return [st.st_dev, st.st_ino] == list(ident)
 
 
-def _trashed(path: str, intent: dict) -> dict:
+def _trashed(path: str, intent: Record) -> Record:
     where = locate_trashed(path, intent.get("ident"))
     return {"dest": where} if where else {}
 
 
-def recover_trash(intent: dict) -> Verdict:
+def recover_trash(intent: Record) -> Verdict:
     path = intent["path"]
     if os.path.lexists(path) and _ident_matches(path, intent):
         remove_orphan_infos(path)
@@ -67,7 +69,7 @@ def recover_trash(intent: dict) -> Verdict:
     return "failed", {}, "is gone and was not found in the trash"
 
 
-def recover_link(intent: dict) -> Verdict:
+def recover_link(intent: Record) -> Verdict:
     path, target, tmp, kind = intent["path"], intent["target"], intent["tmp"], intent["action"]
     near = bool(intent.get("near"))
     if os.path.lexists(tmp):
@@ -88,7 +90,7 @@ def recover_link(intent: dict) -> Verdict:
     return "rolled-back", {}, "not replaced; it is as it was"
 
 
-def recover_undo(intent: dict) -> Verdict:
+def recover_undo(intent: Record) -> Verdict:
     action, path, tmp = intent["action"], intent["path"], intent["tmp"]
     if action in ("undo-move", "undo-trash"):
         verdict = recover_move(path, intent["dest"], tmp)
@@ -103,6 +105,8 @@ def recover_undo(intent: dict) -> Verdict:
         return "done", {"dest": path}, "its own copy is back (finished)"
     if fm.links_to(path, target, kind):
         return "rolled-back", {}, f"still a link to {target}"
+    if not isinstance(trashed, str) or not trashed:  # nothing to move back from: touch nothing, say where to look
+        return "failed", {}, "its original's place in the trash is unknown; nothing touched, restore it from the trash"
     status, fields, message = recover_move(trashed, path, tmp)
     if status == "rolled-back":  # the link was removed, the original not yet back: bring it back now
         fm.move_file(trashed, path, tmp)
@@ -112,7 +116,7 @@ def recover_undo(intent: dict) -> Verdict:
     return status, fields, message
 
 
-RECOVER = {
+RECOVER: dict[str, Callable[[Record], Verdict]] = {
     "trash": recover_trash,
     "move": lambda i: recover_move(i["path"], i["dest"], i.get("tmp")),
     "hardlink": recover_link,
@@ -132,7 +136,8 @@ def recover_open(log: ActionLog) -> list[Outcome]:
     outcomes = []
     for intent in open_intents(records):
         path = intent.get("path", "?")
-        handler = RECOVER.get(intent.get("action"))
+        action = intent.get("action")
+        handler = RECOVER.get(action) if isinstance(action, str) else None
         try:
             status, fields, message = handler(intent) if handler else ("failed", {}, "unknown action in the log")
         except (OSError, KeyError, TypeError) as exc:
@@ -146,7 +151,7 @@ def recover_open(log: ActionLog) -> list[Outcome]:
     return outcomes
 
 
-def recover(log_path: str | os.PathLike | None = None) -> list[Outcome]:
+def recover(log_path: str | os.PathLike[str] | None = None) -> list[Outcome]:
     """Start-up: finish or roll back what a crash interrupted. Nothing (and no error) when the log is in use
     by a running action, or cannot be opened: the next action then recovers, or reports the log."""
     if not os.path.exists(log_path if log_path is not None else default_log_path()):

@@ -12,7 +12,7 @@ import pytest
 from fileops_helpers import make_groups
 
 from engine import trash as trash_mod
-from engine.actionlog import open_intents, read_log
+from engine.actionlog import ActionLog, default_log_path, open_intents, read_log
 from engine.fileops import link_files, move_files, recover, trash_files, undo, undo_last
 
 REAL_RENAME, REAL_REPLACE, REAL_UNLINK = os.rename, os.replace, os.unlink
@@ -179,3 +179,30 @@ def test_near_link_interrupted_after_the_trash_is_finished(tmp_path, monkeypatch
 def _done(records):
     intents = {(r["batch"], r["n"]): r for r in records if r.get("status") == "intent"}
     return [{**intents[(r["batch"], r["n"])], **r} for r in records if r.get("status") == "done"]
+
+
+def _leave_open(*intents) -> None:
+    """Intents as a crash (or an older, damaged log) leaves them: written, never closed."""
+    with ActionLog.open(default_log_path()) as log:
+        for n, fields in enumerate(intents):
+            log.write({"batch": "damaged", "n": n, "status": "intent", **fields})
+
+
+def test_an_undo_intent_without_the_trash_place_is_reported_and_touches_nothing(tmp_path):
+    keeper = tmp_path / "a.jpg"
+    keeper.write_bytes(b"keeper")
+    path, tmp = tmp_path / "b.jpg", tmp_path / ".doppel-tmp"  # the link gone, the original not yet back
+    _leave_open(dict(action="undo-link", kind="symlink", path=str(path), target=str(keeper), tmp=str(tmp), near=True))
+    (o,) = recover()
+    assert not o.ok and "place in the trash is unknown" in o.message
+    assert open_intents(read_log()) == [] and read_log()[-1]["status"] == "failed"
+    assert keeper.read_bytes() == b"keeper" and not path.exists()
+
+
+def test_an_intent_with_a_damaged_action_is_closed_not_raised(tmp_path):
+    photo = tmp_path / "b.jpg"
+    photo.write_bytes(b"photo")
+    _leave_open({"action": ["move"], "path": str(photo), "dest": str(tmp_path / "moved.jpg")})
+    (o,) = recover()
+    assert not o.ok and "unknown action" in o.message
+    assert open_intents(read_log()) == [] and photo.read_bytes() == b"photo"
