@@ -14,9 +14,10 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
+from typing import Any, TypeVar
 
-from engine.actionlog import ActionLog, ActionLogError, default_log_path, done_records, new_batch_id, read_log
-from engine.actions import LinkOp, MoveOp, TrashFn, TrashOp, UndoOp, unchanged_reason
+from engine.actionlog import ActionLog, ActionLogError, Record, default_log_path, done_records, new_batch_id, read_log
+from engine.actions import FileOp, LinkOp, MoveOp, TrashFn, TrashOp, UndoOp, unchanged_reason
 from engine.paths import inside_any
 from engine.progress import NULL_PROGRESS, Cancelled, Progress
 from engine.recovery import recover, recover_open
@@ -41,7 +42,9 @@ __all__ = [
     "without_paths",
 ]
 BATCH = 256  # intents fsynced together: one fsync per batch, not per file (an fsync costs ~5 ms on a disk)
-LogPath = str | os.PathLike | None
+LogPath = str | os.PathLike[str] | None
+T = TypeVar("T")  # what an action is given: scan members, or done records for Undo
+Precheck = Callable[[Sequence[T]], Mapping[str, str]]  # per batch: path -> why it must be left alone
 
 
 class LastCopyError(ValueError):
@@ -87,14 +90,12 @@ def stayers_reasons(
     return reasons
 
 
-def _member_precheck(
-    groups: Sequence[Group], members: Sequence[Member], protected: Sequence[str]
-) -> Callable[[list[Member]], dict]:
+def _member_precheck(groups: Sequence[Group], members: Sequence[Member], protected: Sequence[str]) -> Precheck[Member]:
     """Per batch: the last-copy rule against everything the action touches, protected folders, the scan."""
     acted = {m.path for m in members}
     group_of = {m.path: g for g in groups for m in g.members}  # once: a batch looks up only its own groups
 
-    def precheck(batch: list[Member]) -> dict[str, str]:
+    def precheck(batch: Sequence[Member]) -> dict[str, str]:
         paths = [m.path for m in batch]
         mine = list({id(group_of[p]): group_of[p] for p in paths if p in group_of}.values())
         reasons = stayers_reasons(mine, acted, paths)
@@ -107,7 +108,14 @@ def _member_precheck(
     return precheck
 
 
-def _act(op, items: Sequence, precheck, log_path: LogPath, progress: Progress, dry_run: bool = False) -> ActionReport:
+def _act(
+    op: FileOp[T],
+    items: Sequence[T],
+    precheck: Precheck[T],
+    log_path: LogPath,
+    progress: Progress,
+    dry_run: bool = False,
+) -> ActionReport:
     """Check, journal and perform ``op`` on ``items`` batch by batch; every item ends with one outcome."""
     report = ActionReport(op.action, dry_run=dry_run)
     log = None
@@ -136,19 +144,35 @@ def _act(op, items: Sequence, precheck, log_path: LogPath, progress: Progress, d
     return report
 
 
-def _act_batch(op, batch, start, batch_id, precheck, log, report, progress, total) -> None:
+def _plan(op: FileOp[T], item: T, why: str | None, tag: str) -> Record | str:
+    """The intent's fields for ``item``, or why it is left alone (``why``: the batch's precheck said so)."""
+    try:
+        why = why or op.check(item)
+        return why if why else op.plan(item, tag)
+    except OSError as exc:  # it vanished or became unreadable between two looks
+        return f"cannot be read ({exc.strerror or exc}); not touched"
+    except (KeyError, TypeError, ValueError):  # a record from an older or damaged log
+        return "has an incomplete record in the action log; not touched"
+
+
+def _act_batch(
+    op: FileOp[T],
+    batch: Sequence[T],
+    start: int,
+    batch_id: str,
+    precheck: Precheck[T],
+    log: ActionLog | None,
+    report: ActionReport,
+    progress: Progress,
+    total: int,
+) -> None:
     reasons = precheck(batch)
-    planned: list[dict] = []
+    planned: list[Record] = []
     for n, item in enumerate(batch, start):
         path = op.path_of(item)
-        try:
-            why = reasons.get(path) or op.check(item)
-            plan = None if why else op.plan(item, f"{batch_id}-{n}")
-        except OSError as exc:  # it vanished or became unreadable between two looks
-            why = f"cannot be read ({exc.strerror or exc}); not touched"
-        except (KeyError, TypeError, ValueError):  # a record from an older or damaged log
-            why = "has an incomplete record in the action log; not touched"
-        if why:
+        plan = _plan(op, item, reasons.get(path), f"{batch_id}-{n}")
+        if isinstance(plan, str):
+            why = plan
             report.outcomes.append(Outcome(path, False, f"{path} {why}"))
             if log is not None:
                 skipped = {"batch": batch_id, "n": n, "action": op.action, "status": "skipped", "path": path}
@@ -176,12 +200,12 @@ def _act_batch(op, batch, start, batch_id, precheck, log, report, progress, tota
             raise log_error
 
 
-def _closing(intent: dict) -> dict:
+def _closing(intent: Record) -> Record:
     undoes = {"undoes": intent["undoes"]} if "undoes" in intent else {}
     return {"batch": intent["batch"], "n": intent["n"], "action": intent["action"], "path": intent["path"], **undoes}
 
 
-def _perform(op, intent: dict, log: ActionLog) -> tuple[Outcome, ActionLogError | None]:
+def _perform(op: FileOp[T], intent: Record, log: ActionLog) -> tuple[Outcome, ActionLogError | None]:
     """Do one planned step; a done line the log refuses still reports the file as done (it was), then stops."""
     path = intent["path"]
     why = op.recheck(intent)
@@ -222,7 +246,7 @@ def trash_files(
 
 def move_files(
     members: Sequence[Member],
-    dest_dir: str | os.PathLike,
+    dest_dir: str | os.PathLike[str],
     groups: Sequence[Group],
     *,
     roots: Sequence[str] | None = None,
@@ -291,7 +315,9 @@ def link_files(
     return _act(op, list(members), _member_precheck(groups, members, protected), log_path, progress, dry_run)
 
 
-def undo(records: Iterable[Mapping], *, log_path: LogPath = None, progress: Progress = NULL_PROGRESS) -> ActionReport:
+def undo(
+    records: Iterable[Mapping[str, Any]], *, log_path: LogPath = None, progress: Progress = NULL_PROGRESS
+) -> ActionReport:
     """Put back what done records say was moved, trashed (to a known place) or replaced by a link.
 
     Takes ``ActionReport.undoable`` or records from the log (:func:`undo_last`). A file whose old place is taken
