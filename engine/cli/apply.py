@@ -13,10 +13,11 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from typing import TextIO
 
 from engine.cli.progressbar import ProgressBar
 from engine.fileops import ActionReport, link_files, move_files, recover, trash_files
-from engine.groupsfile import GroupsFileError, common_root, read_groups
+from engine.groupsfile import GroupsFile, GroupsFileError, common_root, read_groups
 from engine.progress import Progress
 from engine.results import Group, Outcome
 from engine.twins import kept_by_rule
@@ -25,7 +26,7 @@ ACTIONS = ("trash", "move", "hardlink", "symlink")
 NEAR_HINT = "--include-near replaces a near-duplicate anyway, sending its own bytes to the trash first"
 
 
-def add_parser(sub) -> None:
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser(
         "apply",
         help="trash, move or link the extra copies listed in a scan's --groups-json file",
@@ -62,7 +63,7 @@ def flag_error(args: argparse.Namespace) -> str | None:
     return f"--protect {bad[0]} is not a folder" if bad else None
 
 
-def say(text: str, stream=None) -> None:
+def say(text: str, stream: TextIO | None = None) -> None:
     """Print a line whatever the file names hold (surrogate-escaped bytes) or the terminal's encoding."""
     stream = stream or sys.stdout
     encoding = getattr(stream, "encoding", None) or "utf-8"
@@ -75,7 +76,7 @@ def _mb(n: int) -> str:
 
 def run_apply(
     args: argparse.Namespace, groups: list[Group], roots: tuple[str, ...], progress: Progress, raw_jpeg: str = ""
-):
+) -> ActionReport:
     """``raw_jpeg``: the file's rule for a RAW and its camera JPEG; the one it keeps is left alone like the keeper."""
     members = [m for g in groups for m in g.members if m.path != g.keeper and m.path not in kept_by_rule(g, raw_jpeg)]
     common = {"protected": args.protect, "progress": progress, "dry_run": args.dry_run}
@@ -133,11 +134,13 @@ def print_report(args: argparse.Namespace, report: ActionReport, sizes: dict[str
 
 def run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     error = flag_error(args)
-    try:
-        doc = read_groups(args.file) if error is None else None
-    except GroupsFileError as exc:
-        error = str(exc)
-    if error is not None:
+    doc: GroupsFile | None = None
+    if error is None:
+        try:
+            doc = read_groups(args.file)
+        except GroupsFileError as exc:
+            error = str(exc)
+    if doc is None:  # a bad flag, or a file that cannot be used: read nothing more, touch nothing
         print(f"doppel: error: {error}", file=sys.stderr)
         return 2
     groups = list(doc.groups)
