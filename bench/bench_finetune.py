@@ -288,11 +288,13 @@ def write_results(args: argparse.Namespace, base: ModelSpec, text: str, total: f
         f"(original, copy) pairs plus as many unrelated pairs, at each model's threshold. Dev AP: the whole "
         f'bench, default notion (evaluate.py); "AP under the labels\' notion": the same with the flipped '
         f"family's copies as singletons. Fine-tune time includes reading, augmenting and analysing the "
-        f"images on this CPU (shared with other jobs), with the default FinetuneConfig (head only).\n\n"
+        f"images on this CPU (shared with other jobs), with the default FinetuneConfig (head only). "
+        f'Outcome "saved": saved and used (better on the held-out labels, no loss on the guard set); the '
+        f"others are saved but not used.\n\n"
         f"{text}\n\n"
         f"Total benchmark time {total / 60:.1f} min.\n\n{args.note}"
     )
-    cmd = "python bench/bench_finetune.py --write --no-blocks" + (f" --model {args.model}" if args.model else "")
+    cmd = "python bench/bench_finetune.py " + " ".join(sys.argv[1:])  # as run: it used to claim --no-blocks
     write_section("Fine-tuning (issue 5)", body, cmd)
 
 
