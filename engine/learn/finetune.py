@@ -254,20 +254,18 @@ def _outcome(
     reasons = decision.reasons("the current model", reference_name)
     details = _details(decision, model, labels, replay, rejection, current, cfg)
     details.update(used=not reasons or force, reasons=reasons)
-    spec = ModelSpec(
+    # the starting model's spec with what fine-tuning changed: every other field (input, the scoring after the
+    # network: neighbourhood, verification) carries over, including any a later model adds
+    spec = replace(
+        base,
         model_id="",
         weights="",
+        folder="",
         embedding_dim=model.dim,
         hidden=model.hidden,
-        input_size=base.input_size,
-        input_mode=base.input_mode,
-        mean=base.mean,
-        std=base.std,
         calibration=final.calibration,
         threshold=final.threshold,
         sure_threshold=sure_for(base, final.calibration, final.threshold),
-        neighbourhood=base.neighbourhood,  # the scoring after the network is the starting model's: the threshold
-        verification=base.verification,  # reads the same, so the band it verifies does too
         extra={
             "finetune": details,
             "note": f"Fine-tuned from {base.model_id} on {len(labels.pairs)} pairs the user labelled.",
