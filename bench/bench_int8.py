@@ -12,7 +12,6 @@ AP stays within 0.001 on every bench and it is faster. Needs ``pip install -e '.
 from __future__ import annotations
 
 import argparse
-import csv
 import os
 import sys
 import time
@@ -32,16 +31,13 @@ AP_TOLERANCE = 0.001
 
 def scan_pairs(embedder, images: Path, out_csv: Path) -> float:
     """Pairs CSV of a cold, cacheless scan with ``embedder``; returns the embedding stage's images/s."""
+    from engine.cli.scan import write_pairs_csv
     from engine.scan import scan
     from engine.settings import ScanSettings
 
     settings = ScanSettings(roots=(str(images),), use_cache=False, min_score=0.05)
     result = scan(settings, embedder=embedder)
-    with open(out_csv, "w", newline="") as f:
-        w = csv.writer(f)
-        w.writerow(["path_a", "path_b", "score"])
-        for p in result.pairs:
-            w.writerow([p.a, p.b, f"{p.score:.6f}"])
+    write_pairs_csv(result, str(out_csv))  # the same file `scan --pairs-csv` writes
     return result.stats["decoded"] / max(result.stats["timings"]["embed"], 1e-9)
 
 

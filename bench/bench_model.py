@@ -98,6 +98,7 @@ def without(model: Path, key: str) -> Path:
 
 def scan_pairs(model_dir: Path, images: Path, out_csv: Path) -> tuple[float, float]:
     """Pairs CSV from an engine scan; returns (images/s of the embedding stage, the model's threshold)."""
+    from engine.cli.scan import write_pairs_csv
     from engine.model.weights import load_spec
     from engine.scan import scan
     from engine.settings import ScanSettings
@@ -107,11 +108,7 @@ def scan_pairs(model_dir: Path, images: Path, out_csv: Path) -> tuple[float, flo
         roots=(str(images),), use_cache=False, use_labels=False, min_score=0.05, model_path=str(model_dir)
     )
     result = scan(settings, spec=spec)
-    with open(out_csv, "w", newline="") as f:
-        w = csv.writer(f)
-        w.writerow(["path_a", "path_b", "score"])
-        for p in result.pairs:
-            w.writerow([p.a, p.b, f"{p.score:.6f}"])
+    write_pairs_csv(result, str(out_csv))  # the same file `scan --pairs-csv` writes
     secs = result.stats["timings"]["embed"]
     return result.stats["decoded"] / max(secs, 1e-9), spec.threshold
 
